@@ -1,0 +1,43 @@
+/** What the request builder hands the client, and what the client answers. */
+import type { HttpMethod } from '../shared/catalog-types';
+
+export type QueryValue = string | number | boolean;
+
+export interface PreparedRequest {
+  method: HttpMethod;
+  /** Path relative to the API base (`/service/tickets/12`), path parameters already encoded. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** `binary` answers a Buffer; `json` parses JSON (an empty body is `null`). */
+  responseType?: 'json' | 'binary';
+  operationId?: string;
+}
+
+export interface CwResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  data: T;
+  /** The full request URL, without credentials. */
+  url: string;
+  /** For binary answers: content type and the file name from Content-Disposition. */
+  contentType?: string;
+  fileName?: string;
+}
+
+/** Resolved settings of one connection, as the client needs them. */
+export interface ClientSettings {
+  /** `https://api-na.myconnectwise.net/v4_6_release/apis/3.0` */
+  baseUrl: string;
+  companyId: string;
+  publicKey: string;
+  privateKey: string;
+  clientId: string;
+  apiVersion?: string;
+  timeoutMs: number;
+  retries: number;
+  concurrency: number;
+  ratePerMinute: number;
+  removeNulls: boolean;
+}

@@ -1,0 +1,73 @@
+/**
+ * The saved configuration of each node type, as the editor writes it into the flow and the runtime
+ * reads it. Secrets are never here: they live in Node-RED credentials.
+ */
+import type { CloudSite, ParameterRow, PagingMode, BodySource, ResponseType, PollOutput, PollStart } from './modes';
+
+export interface ConnectionConfig {
+  name?: string;
+  /** A cloud region, or `custom` for an on-premise host (or the simulator). */
+  site: CloudSite | 'custom';
+  /** For `custom`: host name, optionally with scheme and port (`https://cw.example.com`, `http://127.0.0.1:8080`). */
+  host?: string;
+  /** Codebase path segment, `v4_6_release` by default (routes to the current codebase). */
+  codebase?: string;
+  /** Ask `/login/companyinfo/{companyId}` for the codebase instead of using `codebase`. */
+  discoverCodebase?: boolean;
+  companyId: string;
+  /** Pins `Accept: application/vnd.connectwise.com+json; version=<apiVersion>`; empty = not pinned. */
+  apiVersion?: string;
+  /** Seconds. */
+  timeout?: number | string;
+  retries?: number | string;
+  concurrency?: number | string;
+  /** Requests a minute, shared by every node on this connection. */
+  rateLimit?: number | string;
+  returnFailures?: boolean;
+  removeNulls?: boolean;
+  /** `bundled` (the package's catalog) or `file` (another version of the OpenAPI document). */
+  openapiSource?: 'bundled' | 'file';
+  openapiPath?: string;
+}
+
+export interface ConnectionCredentials {
+  publicKey?: string;
+  privateKey?: string;
+  clientId?: string;
+}
+
+export interface RequestConfig {
+  name?: string;
+  connection: string;
+  operationId: string;
+  /** Path, query and header parameter rows. */
+  params?: ParameterRow[];
+  bodySource?: BodySource;
+  /** JSON text of the fixed body when `bodySource` is `fixed`. */
+  body?: string;
+  validateBody?: boolean;
+  responseType?: ResponseType;
+  paging?: PagingMode;
+  /** Most records fetched in `all`, `per-page` and `per-record` modes; 0 = no limit. */
+  recordLimit?: number | string;
+}
+
+export interface PollConfig {
+  name?: string;
+  connection: string;
+  operationId: string;
+  /** Path parameter rows (child collections) and extra query rows. */
+  params?: ParameterRow[];
+  conditions?: string;
+  fields?: string;
+  pageSize?: number | string;
+  interval?: number | string;
+  intervalUnit?: 's' | 'm' | 'h';
+  updatedField?: string;
+  createdField?: string;
+  idField?: string;
+  output?: PollOutput;
+  start?: PollStart;
+  /** ISO date for `start: since`. */
+  since?: string;
+}
