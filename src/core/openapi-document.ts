@@ -59,7 +59,8 @@ export function loadOpenApiDocument(file: string = defaultDocumentPath()): OpenA
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
     throw new CwError(
       'CATALOG',
       `OpenAPI document: cannot read ${file} (${reason}). Put the ConnectWise Manage OpenAPI ` +
@@ -71,10 +72,14 @@ export function loadOpenApiDocument(file: string = defaultDocumentPath()): OpenA
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new CwError('CATALOG', `OpenAPI document: ${file} is not JSON (${(err as Error).message})`, {
-      field: 'openapi',
-      cause: err,
-    });
+    throw new CwError(
+      'CATALOG',
+      `OpenAPI document: ${file} is not JSON (${(err as Error).message})`,
+      {
+        field: 'openapi',
+        cause: err,
+      },
+    );
   }
   return checkOpenApiDocument(parsed, file);
 }
@@ -98,7 +103,9 @@ export function checkOpenApiDocument(value: unknown, source = 'document'): OpenA
     /^\/(service|company|system|finance|sales|project|time)\//.test(p),
   );
   if (!looksLikeManage) {
-    return fail('does not describe the ConnectWise Manage API (no /service, /company or /system paths)');
+    return fail(
+      'does not describe the ConnectWise Manage API (no /service, /company or /system paths)',
+    );
   }
   return doc as OpenApiDocument;
 }

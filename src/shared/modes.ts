@@ -29,7 +29,17 @@ export const SITES = {
 export type CloudSite = keyof typeof SITES;
 
 /** Typed-input kinds accepted for parameter rows (Node-RED typedInput types). */
-export const INPUT_TYPES = ['str', 'num', 'bool', 'json', 'msg', 'flow', 'global', 'env', 'jsonata'] as const;
+export const INPUT_TYPES = [
+  'str',
+  'num',
+  'bool',
+  'json',
+  'msg',
+  'flow',
+  'global',
+  'env',
+  'jsonata',
+] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
 export interface ParameterRow {

@@ -2,7 +2,15 @@
  * The saved configuration of each node type, as the editor writes it into the flow and the runtime
  * reads it. Secrets are never here: they live in Node-RED credentials.
  */
-import type { CloudSite, ParameterRow, PagingMode, BodySource, ResponseType, PollOutput, PollStart } from './modes';
+import type {
+  CloudSite,
+  ParameterRow,
+  PagingMode,
+  BodySource,
+  ResponseType,
+  PollOutput,
+  PollStart,
+} from './modes';
 
 export interface ConnectionConfig {
   name?: string;
