@@ -8,15 +8,16 @@ export default function registerConnection(RED: NodeAPI): void {
   function ConnectionNode(this: Node<ConnectionCredentials>, config: ConnectionNodeDef): void {
     RED.nodes.createNode(this, config);
   }
-  RED.nodes.registerType<Node<ConnectionCredentials>, ConnectionNodeDef, ConnectionCredentials>(
-    'connectwise-connection',
-    ConnectionNode,
-    {
-      credentials: {
-        publicKey: { type: 'password' },
-        privateKey: { type: 'password' },
-        clientId: { type: 'password' },
-      },
+  RED.nodes.registerType<
+    Node<ConnectionCredentials>,
+    ConnectionNodeDef,
+    unknown,
+    ConnectionCredentials
+  >('connectwise-connection', ConnectionNode, {
+    credentials: {
+      publicKey: { type: 'password' },
+      privateKey: { type: 'password' },
+      clientId: { type: 'password' },
     },
-  );
+  });
 }
