@@ -66,6 +66,11 @@ export class CwError extends Error {
     this.responseBody = options.responseBody;
     this.responseHeaders = options.responseHeaders;
   }
+
+  /** Node-RED shows `err.toString()` to Catch nodes and the debug sidebar: keep it the message. */
+  override toString(): string {
+    return this.message;
+  }
 }
 
 /** Bad input: names the field and what is wrong with it. Nothing has been sent. */

@@ -1,0 +1,268 @@
+import { strict as assert } from 'node:assert';
+
+import type { Node, NodeMessage } from 'node-red';
+
+import { CwError, inputError } from '../../src/core/errors';
+import type { CwResponse, PreparedRequest } from '../../src/core/http-types';
+import {
+  DEFAULT_ALL_RECORD_LIMIT,
+  readOverrides,
+  recordLimitOf,
+  requestInputFor,
+  resolveBody,
+  resolveOperationId,
+  routeRows,
+} from '../../src/nodes/connectwise-request/request-input';
+import {
+  isLastPage,
+  pageInfoOf,
+  statusTextFor,
+} from '../../src/nodes/connectwise-request/response-messages';
+import {
+  doneFor,
+  reportFailure,
+  sendFor,
+  shortErrorText,
+  MAX_STATUS_LENGTH,
+} from '../../src/nodes/node-status';
+import { isBlankRow } from '../../src/nodes/typed-inputs';
+import type { OperationDetail, ParameterSpec } from '../../src/shared/catalog-types';
+import type { RequestConfig } from '../../src/shared/node-configs';
+
+function spec(name: string, where: ParameterSpec['in'], type: ParameterSpec['type'] = 'string') {
+  return { name, in: where, required: where === 'path', type } satisfies ParameterSpec;
+}
+
+const getTicket: OperationDetail = {
+  operationId: 'getServiceTicketsById',
+  method: 'get',
+  path: '/service/tickets/{id}',
+  tag: 'Tickets',
+  module: 'service',
+  summary: 'Get Ticket By Id',
+  pathParams: [spec('id', 'path', 'integer')],
+  queryParams: [spec('fields', 'query'), spec('pageSize', 'query', 'integer')],
+  headerParams: [spec('If-Match', 'header')],
+  responseKind: 'object',
+  successStatus: 200,
+};
+
+const postTicket: OperationDetail = {
+  ...getTicket,
+  operationId: 'postServiceTickets',
+  method: 'post',
+  path: '/service/tickets',
+  pathParams: [],
+  queryParams: [],
+  headerParams: [],
+  body: {
+    schema: 'Ticket',
+    array: false,
+    required: true,
+    contentType: 'application/json',
+    patch: false,
+    multipart: false,
+  },
+  successStatus: 201,
+};
+
+const config = (overrides: Partial<RequestConfig> = {}): RequestConfig => ({
+  connection: 'c',
+  operationId: 'getServiceTicketsById',
+  ...overrides,
+});
+
+function response(overrides: Partial<CwResponse> = {}): CwResponse {
+  return { status: 200, headers: {}, data: null, url: 'http://x/apis/3.0/a', ...overrides };
+}
+
+describe('connectwise-request input', () => {
+  it('routes rows by name (any case) to path, query and headers', () => {
+    const routed = routeRows(getTicket, [
+      { name: 'id', value: 5 },
+      { name: 'FIELDS', value: 'id' },
+      { name: 'if-match', value: 7 },
+    ]);
+    assert.deepEqual(routed, {
+      params: { id: 5 },
+      query: { fields: 'id' },
+      headers: { 'If-Match': '7' },
+    });
+  });
+
+  it('names a row that is no parameter of the operation', () => {
+    assert.throws(
+      () => routeRows(getTicket, [{ name: 'colour', value: 'blue' }]),
+      (err: CwError) =>
+        err.code === 'INPUT' &&
+        err.field === 'params.colour' &&
+        err.message === 'params.colour: not a parameter of getServiceTicketsById',
+    );
+  });
+
+  it('lets msg.cw override the rows, and refuses overrides of the wrong shape', () => {
+    const input = requestInputFor(
+      getTicket,
+      config(),
+      [
+        { name: 'id', value: 5 },
+        { name: 'fields', value: 'id' },
+      ],
+      readOverrides({ params: { id: 6 }, query: { fields: 'id,summary' }, headers: { 'X-A': 1 } }),
+      undefined,
+    );
+    assert.deepEqual(input.params, { id: 6 });
+    assert.deepEqual(input.query, { fields: 'id,summary' });
+    assert.deepEqual(input.headers, { 'X-A': '1' });
+    assert.throws(
+      () => readOverrides({ params: 'id=5' }),
+      /^CwError: msg\.cw\.params: must be an object/,
+    );
+    assert.throws(() => readOverrides('getThing'), /msg\.cw: must be an object/);
+    assert.throws(() => readOverrides({ operationId: 5 }), /msg\.cw\.operationId: must be text/);
+  });
+
+  it('takes msg.cw.operationId unless msg.cw describes an earlier answer', () => {
+    assert.equal(resolveOperationId(config(), readOverrides({ operationId: 'getX' })), 'getX');
+    assert.equal(
+      resolveOperationId(config(), readOverrides({ operationId: 'getX', url: 'http://x' })),
+      'getServiceTicketsById',
+    );
+    assert.throws(
+      () => resolveOperationId(config({ operationId: '' }), {}),
+      /operationId: not set/,
+    );
+  });
+
+  it('reads the body from the payload or the fixed JSON, only for methods that take one', () => {
+    assert.equal(resolveBody(getTicket, config(), { a: 1 }), undefined);
+    assert.deepEqual(resolveBody(postTicket, config(), '{"summary":"s"}'), { summary: 's' });
+    assert.deepEqual(resolveBody(postTicket, config(), { summary: 's' }), { summary: 's' });
+    assert.deepEqual(
+      resolveBody(postTicket, config({ bodySource: 'fixed', body: '{"summary":"f"}' }), { x: 1 }),
+      { summary: 'f' },
+    );
+    assert.throws(
+      () => resolveBody(postTicket, config(), '{'),
+      /^CwError: msg\.payload: not valid JSON \(/,
+    );
+    assert.throws(
+      () => resolveBody(postTicket, config({ bodySource: 'fixed', body: 'nope' }), undefined),
+      /^CwError: body: not valid JSON \(/,
+    );
+  });
+
+  it('defaults the record limit to 10,000 for `all` and none for the streamed modes', () => {
+    assert.equal(recordLimitOf(config({ paging: 'all' })), DEFAULT_ALL_RECORD_LIMIT);
+    assert.equal(recordLimitOf(config({ paging: 'per-record' })), 0);
+    assert.equal(recordLimitOf(config({ paging: 'all', recordLimit: '0' })), 0);
+    assert.equal(recordLimitOf(config({ paging: 'all', recordLimit: 50 })), 50);
+    assert.throws(() => recordLimitOf(config({ recordLimit: '-1' })), /recordLimit: "-1"/);
+  });
+
+  it('treats a row without a value as absent, except a boolean', () => {
+    assert.equal(isBlankRow({ type: 'str', value: ' ' }), true);
+    assert.equal(isBlankRow({ type: 'num', value: '' }), true);
+    assert.equal(isBlankRow({ type: 'bool', value: '' }), false);
+    assert.equal(isBlankRow({ type: 'msg', value: 'payload.id' }), false);
+  });
+});
+
+describe('connectwise-request answers', () => {
+  const listRequest: PreparedRequest = {
+    method: 'get',
+    path: '/service/tickets',
+    query: { page: 2, pageSize: 10 },
+  };
+
+  it('reads where a page sits from the Link header', () => {
+    const link =
+      '<http://x/apis/3.0/service/tickets?page=3&pageSize=10>; rel="next", ' +
+      '<http://x/apis/3.0/service/tickets?page=9&pageSize=10>; rel="last"';
+    assert.deepEqual(pageInfoOf(listRequest, response({ data: [], headers: { link } })), {
+      page: 2,
+      pageSize: 10,
+      hasNext: true,
+      next: 3,
+    });
+    const lastLink = '<http://x/apis/3.0/service/tickets?page=1&pageSize=10>; rel="first"';
+    assert.deepEqual(pageInfoOf(listRequest, response({ data: [], headers: { link: lastLink } })), {
+      page: 2,
+      pageSize: 10,
+      hasNext: false,
+    });
+    const bare: PreparedRequest = { method: 'get', path: '/service/tickets' };
+    assert.deepEqual(pageInfoOf(bare, response({ data: new Array(25).fill({}) })), {
+      page: 1,
+      pageSize: 25,
+      hasNext: true,
+      next: 2,
+    });
+  });
+
+  it('knows the last page by the pager’s own rules', () => {
+    const full = new Array(10).fill({});
+    assert.equal(isLastPage(response({ data: full }), 10, 10, 0), false);
+    assert.equal(isLastPage(response({ data: full.slice(3) }), 10, 7, 0), true);
+    assert.equal(isLastPage(response({ data: full }), 10, 10, 10), true);
+    assert.equal(isLastPage(response({ data: [] }), 10, 0, 0), true);
+    const withNext = { link: '<http://x?page=2>; rel="next"' };
+    assert.equal(isLastPage(response({ data: full.slice(3), headers: withNext }), 10, 7, 0), false);
+  });
+
+  it('writes short status texts', () => {
+    const list = { ...getTicket, responseKind: 'list' as const };
+    assert.equal(
+      statusTextFor(list, response({ data: new Array(1234).fill({}) })),
+      '200 · 1,234 records',
+    );
+    assert.equal(statusTextFor(list, response({ data: [{}] })), '200 · 1 record');
+    assert.equal(statusTextFor(postTicket, response({ status: 201, data: {} })), '201 created');
+    const remove = { ...getTicket, method: 'delete' as const, responseKind: 'none' as const };
+    assert.equal(statusTextFor(remove, response({ status: 204 })), '204 deleted');
+    const count = { ...getTicket, responseKind: 'count' as const };
+    assert.equal(statusTextFor(count, response({ data: { count: 3 } })), '200 · count 3');
+    const file = response({ data: Buffer.alloc(2048), fileName: 'a.pdf' });
+    assert.equal(statusTextFor(getTicket, file), '200 · a.pdf');
+    assert.equal(statusTextFor(getTicket, response({ data: Buffer.alloc(2048) })), '200 · 2.0 kB');
+  });
+});
+
+describe('node status and the error path', () => {
+  function fakeNode() {
+    const calls = { status: [] as unknown[], send: [] as unknown[], error: [] as unknown[] };
+    const node = {
+      status: (status: unknown) => calls.status.push(status),
+      send: (msg: unknown) => calls.send.push(msg),
+      error: (err: unknown, msg: unknown) => calls.error.push([err, msg]),
+    } as unknown as Node;
+    return { node, calls };
+  }
+
+  it('falls back to node.send and node.error where Node-RED passes no send and done', () => {
+    const { node, calls } = fakeNode();
+    const msg: NodeMessage = { payload: 1 };
+    sendFor(node, undefined)(msg);
+    const err = inputError('params.id', 'is required');
+    reportFailure(node, err, doneFor(node, msg, undefined));
+    assert.deepEqual(calls.send, [msg]);
+    assert.deepEqual(calls.error, [[err, msg]]);
+    assert.deepEqual(calls.status, [
+      { fill: 'red', shape: 'ring', text: 'params.id: is required' },
+    ]);
+  });
+
+  it('keeps status texts short and free of the full server text', () => {
+    const http = new CwError('HTTP', 'GET /x failed: 404 NotFound: a long story', {
+      statusCode: 404,
+      cwCode: 'NotFound',
+    });
+    assert.equal(shortErrorText(http), '404 NotFound');
+    assert.equal(shortErrorText(new CwError('TIMEOUT', 'GET /x failed: no answer')), 'timeout');
+    const { node, calls } = fakeNode();
+    reportFailure(node, inputError('body', 'x'.repeat(200)), () => undefined);
+    const text = (calls.status[0] as { text: string }).text;
+    assert.equal(text.length, MAX_STATUS_LENGTH);
+    assert.ok(text.endsWith('…'));
+  });
+});
