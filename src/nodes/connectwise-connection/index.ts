@@ -1,23 +1,167 @@
-import type { NodeAPI, NodeDef, Node } from 'node-red';
+/**
+ * The connection config node: where and who. It owns one client (and so one limiter) shared by
+ * every node using the connection, created on first use and closed with the node.
+ */
+import type { Request, Response } from 'express';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 
+import { getCatalog, type Catalog } from '../../core/catalog-store';
+import { CwClient } from '../../core/client';
+import {
+  baseUrlFor,
+  discoverCodebase,
+  resolveClientSettings,
+  resolveSiteOrigin,
+} from '../../core/connection-settings';
+import { CwError, isCwError } from '../../core/errors';
 import type { ConnectionConfig, ConnectionCredentials } from '../../shared/node-configs';
+import { checkConnection, mergeCredentials } from './connection-check';
+
+export const CONNECTION_TYPE = 'connectwise-connection';
+export const CONNECTION_TEST_ROUTE = '/connectwise-manage/connection/test';
+export const CONNECTION_WRITE_PERMISSION = 'connectwise-connection.write';
 
 type ConnectionNodeDef = NodeDef & ConnectionConfig;
 
-export default function registerConnection(RED: NodeAPI): void {
-  function ConnectionNode(this: Node<ConnectionCredentials>, config: ConnectionNodeDef): void {
-    RED.nodes.createNode(this, config);
+/** What the request and poll nodes use of their connection. */
+export interface ConnectionNode extends Node<ConnectionCredentials> {
+  /** The connection's client, created once (after codebase discovery when enabled). */
+  getClient(): Promise<CwClient>;
+  getCatalog(): Catalog;
+  readonly returnFailures: boolean;
+  readonly removeNulls: boolean;
+  /** Host and company, for status text and messages; never a secret. */
+  describe(): string;
+}
+
+const registeredApps = new WeakSet<object>();
+
+function asConfigError(err: unknown): CwError {
+  if (isCwError(err)) return err;
+  return new CwError('CONFIG', err instanceof Error ? err.message : String(err));
+}
+
+function describeConnection(config: ConnectionConfig): string {
+  let host: string;
+  try {
+    host = new URL(resolveSiteOrigin(config)).host;
+  } catch {
+    host = config.host || config.site || 'no site';
   }
-  RED.nodes.registerType<
-    Node<ConnectionCredentials>,
-    ConnectionNodeDef,
-    unknown,
-    ConnectionCredentials
-  >('connectwise-connection', ConnectionNode, {
-    credentials: {
-      publicKey: { type: 'password' },
-      privateKey: { type: 'password' },
-      clientId: { type: 'password' },
+  return config.companyId ? `${host}, company ${config.companyId}` : host;
+}
+
+/** The editor's admin routes of this node; registering again on the same app changes nothing. */
+export function registerConnectionEndpoints(RED: NodeAPI): void {
+  const app = RED.httpAdmin;
+  if (registeredApps.has(app)) return;
+  registeredApps.add(app);
+  app.post(
+    CONNECTION_TEST_ROUTE,
+    RED.auth.needsPermission(CONNECTION_WRITE_PERMISSION),
+    (req: Request, res: Response) => {
+      const body = (req.body ?? {}) as { id?: unknown; config?: unknown; credentials?: unknown };
+      if (body.config === null || typeof body.config !== 'object' || Array.isArray(body.config)) {
+        res.status(400).json({ ok: false, code: 'INPUT', error: 'config: is required' });
+        return;
+      }
+      const id = typeof body.id === 'string' && body.id ? body.id : undefined;
+      const stored = id
+        ? (RED.nodes.getCredentials(id) as ConnectionCredentials | undefined)
+        : undefined;
+      const credentials = mergeCredentials(
+        (body.credentials ?? {}) as ConnectionCredentials,
+        stored,
+      );
+      checkConnection(body.config as ConnectionConfig, credentials).then(
+        (result) => res.json(result),
+        () => res.status(500).json({ ok: false, code: 'ERROR', error: 'the test failed' }),
+      );
     },
-  });
+  );
+}
+
+export default function registerConnection(RED: NodeAPI): void {
+  registerConnectionEndpoints(RED);
+
+  function ConnectionNodeConstructor(this: ConnectionNode, config: ConnectionNodeDef): void {
+    RED.nodes.createNode(this, config);
+    let clientPromise: Promise<CwClient> | undefined;
+    let closed = false;
+
+    const createClient = async (): Promise<CwClient> => {
+      let settings;
+      try {
+        settings = resolveClientSettings(config, this.credentials ?? {});
+      } catch (err) {
+        throw asConfigError(err);
+      }
+      if (config.discoverCodebase) {
+        const origin = resolveSiteOrigin(config);
+        const codebase = await discoverCodebase(origin, settings.companyId, settings.timeoutMs);
+        settings = { ...settings, baseUrl: baseUrlFor(origin, codebase) };
+      }
+      const client = new CwClient(settings, {
+        log: (level, message) => (level === 'warn' ? this.warn(message) : this.debug(message)),
+      });
+      if (closed) client.close();
+      return client;
+    };
+
+    Object.defineProperties(this, {
+      returnFailures: { value: config.returnFailures === true, enumerable: true },
+      removeNulls: { value: config.removeNulls === true, enumerable: true },
+    });
+
+    this.getClient = () => {
+      if (closed) {
+        return Promise.reject(
+          new CwError('CONFIG', `${this.describe()}: the connection is closed`),
+        );
+      }
+      if (!clientPromise) {
+        const created = createClient();
+        clientPromise = created;
+        // A failed start (site unreachable during discovery) is tried again on next use.
+        created.catch(() => {
+          if (clientPromise === created) clientPromise = undefined;
+        });
+      }
+      return clientPromise;
+    };
+
+    this.getCatalog = () =>
+      getCatalog(config.openapiSource === 'file' ? config.openapiPath : undefined);
+
+    this.describe = () => describeConnection(config);
+
+    this.on('close', (done: () => void) => {
+      closed = true;
+      const pending = clientPromise;
+      clientPromise = undefined;
+      if (!pending) {
+        done();
+        return;
+      }
+      pending.then(
+        (client) => {
+          client.close();
+          done();
+        },
+        () => done(),
+      );
+    });
+  }
+
+  RED.nodes.registerType<ConnectionNode, ConnectionNodeDef, unknown, ConnectionCredentials>(
+    CONNECTION_TYPE,
+    ConnectionNodeConstructor,
+    {
+      credentials: {
+        publicKey: { type: 'password' },
+        privateKey: { type: 'password' },
+        clientId: { type: 'password' },
+      },
+    },
+  );
 }
