@@ -1,0 +1,576 @@
+/**
+ * ConnectWise Manage `conditions` strings: a parser (so malformed conditions are refused before
+ * anything is sent), a printer, and an evaluator with Manage's semantics (used by the simulator).
+ *
+ * Grammar (keywords case-insensitive; `and` binds tighter than `or`; `not` binds tightest):
+ *   expression := term ("or" term)*
+ *   term       := factor ("and" factor)*
+ *   factor     := "not" factor | "(" expression ")" | comparison
+ *   comparison := field op value | field ["not"] "in" "(" value ("," value)* ")"
+ *                 | field ["not"] ("contains" | "like") value
+ *   op         := "=" | "!=" | "<" | "<=" | ">" | ">=" | "contains" | "like"
+ *   value      := "string" | 'string' | number | True | False | null | [date]
+ * Positions in error messages count characters from 1.
+ */
+import { CwError } from './errors';
+
+export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains' | 'like';
+
+export type ConditionValue =
+  | { type: 'string'; value: string }
+  | { type: 'number'; value: number }
+  | { type: 'boolean'; value: boolean }
+  | { type: 'null' }
+  /** `value` is the text between the brackets, e.g. `2025-01-01T00:00:00Z`. */
+  | { type: 'date'; value: string };
+
+export type ConditionNode =
+  | { type: 'comparison'; field: string; operator: ComparisonOperator; value: ConditionValue }
+  | { type: 'in'; field: string; values: ConditionValue[]; negated: boolean }
+  | { type: 'not'; operand: ConditionNode }
+  | { type: 'and'; left: ConditionNode; right: ConditionNode }
+  | { type: 'or'; left: ConditionNode; right: ConditionNode };
+
+type Token =
+  | { kind: '(' | ')' | ',' | 'end'; pos: number }
+  | { kind: 'op'; text: ComparisonOperator; pos: number }
+  | { kind: 'word'; text: string; pos: number }
+  | { kind: 'value'; value: ConditionValue; text: string; pos: number };
+
+const SYMBOL_OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=']);
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const NUMBER_PATTERN = /-?\d+(\.\d+)?/y;
+const WORD_PATTERN = /[A-Za-z_][A-Za-z0-9_./]*/y;
+const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_.]*(\/[A-Za-z_][A-Za-z0-9_.]*)*$/;
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'contains', 'like', 'true', 'false', 'null']);
+
+function conditionError(field: string, problem: string): CwError {
+  return new CwError('INPUT', `${field}: ${problem}`, { field });
+}
+
+function describeToken(token: Token, source: string): string {
+  if (token.kind === 'end') return 'the end';
+  if (token.kind === 'word' || token.kind === 'op') return `"${token.text}"`;
+  if (token.kind === 'value') return token.text;
+  return `"${source[token.pos]}"`;
+}
+
+function tokenize(source: string, field: string): Token[] {
+  const tokens: Token[] = [];
+  const fail = (problem: string): never => {
+    throw conditionError(field, problem);
+  };
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i];
+    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
+      i++;
+    } else if (ch === '(' || ch === ')' || ch === ',') {
+      tokens.push({ kind: ch, pos: i });
+      i++;
+    } else if (ch === '"' || ch === "'") {
+      const start = i;
+      let text = '';
+      i++;
+      for (;;) {
+        if (i >= source.length) fail(`unbalanced quote at position ${start + 1}`);
+        const c = source[i];
+        if (c === '\\' && (source[i + 1] === ch || source[i + 1] === '\\')) {
+          text += source[i + 1];
+          i += 2;
+        } else if (c === ch) {
+          i++;
+          break;
+        } else {
+          text += c;
+          i++;
+        }
+      }
+      tokens.push({
+        kind: 'value',
+        value: { type: 'string', value: text },
+        text: source.slice(start, i),
+        pos: start,
+      });
+    } else if (ch === '[') {
+      const close = source.indexOf(']', i);
+      if (close < 0) fail(`unclosed "[" at position ${i + 1}`);
+      const text = source.slice(i + 1, close).trim();
+      if (!DATE_PATTERN.test(text) || Number.isNaN(dateToMillis(text))) {
+        fail(`invalid date "[${text}]" at position ${i + 1} (expected [2025-01-31T00:00:00Z])`);
+      }
+      tokens.push({
+        kind: 'value',
+        value: { type: 'date', value: text },
+        text: source.slice(i, close + 1),
+        pos: i,
+      });
+      i = close + 1;
+    } else if (ch === '=' || ch === '!' || ch === '<' || ch === '>') {
+      let end = i;
+      while (end < source.length && '=!<>'.includes(source[end])) end++;
+      const text = source.slice(i, end);
+      if (!SYMBOL_OPERATORS.has(text)) fail(`unknown operator "${text}" at position ${i + 1}`);
+      tokens.push({ kind: 'op', text: text as ComparisonOperator, pos: i });
+      i = end;
+    } else if (ch === '-' || (ch >= '0' && ch <= '9')) {
+      NUMBER_PATTERN.lastIndex = i;
+      const match = NUMBER_PATTERN.exec(source);
+      if (!match) fail(`unexpected "${ch}" at position ${i + 1}`);
+      const text = (match as RegExpExecArray)[0];
+      tokens.push({
+        kind: 'value',
+        value: { type: 'number', value: Number(text) },
+        text,
+        pos: i,
+      });
+      i += text.length;
+    } else {
+      WORD_PATTERN.lastIndex = i;
+      const match = WORD_PATTERN.exec(source);
+      if (!match) fail(`unexpected character "${ch}" at position ${i + 1}`);
+      const text = (match as RegExpExecArray)[0];
+      const lower = text.toLowerCase();
+      if (lower === 'true' || lower === 'false') {
+        tokens.push({
+          kind: 'value',
+          value: { type: 'boolean', value: lower === 'true' },
+          text,
+          pos: i,
+        });
+      } else if (lower === 'null') {
+        tokens.push({ kind: 'value', value: { type: 'null' }, text, pos: i });
+      } else {
+        tokens.push({ kind: 'word', text, pos: i });
+      }
+      i += text.length;
+    }
+  }
+  tokens.push({ kind: 'end', pos: source.length });
+  return tokens;
+}
+
+class ConditionParser {
+  private index = 0;
+
+  constructor(
+    private readonly tokens: Token[],
+    private readonly source: string,
+    private readonly field: string,
+  ) {}
+
+  parse(): ConditionNode {
+    const node = this.expression();
+    const next = this.peek();
+    if (next.kind !== 'end') this.unexpected(next, '"and", "or" or the end');
+    return node;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.index];
+  }
+
+  private next(): Token {
+    return this.tokens[this.index++];
+  }
+
+  private isKeyword(token: Token, keyword: string): boolean {
+    return token.kind === 'word' && token.text.toLowerCase() === keyword;
+  }
+
+  private fail(problem: string): never {
+    throw conditionError(this.field, problem);
+  }
+
+  private unexpected(token: Token, expected: string): never {
+    if (token.kind === 'end') this.fail(`expected ${expected} at position ${token.pos + 1}`);
+    return this.fail(
+      `unexpected ${describeToken(token, this.source)} at position ${token.pos + 1}; ` +
+        `expected ${expected}`,
+    );
+  }
+
+  private expression(): ConditionNode {
+    let node = this.term();
+    while (this.isKeyword(this.peek(), 'or')) {
+      this.next();
+      node = { type: 'or', left: node, right: this.term() };
+    }
+    return node;
+  }
+
+  private term(): ConditionNode {
+    let node = this.factor();
+    while (this.isKeyword(this.peek(), 'and')) {
+      this.next();
+      node = { type: 'and', left: node, right: this.factor() };
+    }
+    return node;
+  }
+
+  private factor(): ConditionNode {
+    const token = this.peek();
+    if (this.isKeyword(token, 'not')) {
+      this.next();
+      return { type: 'not', operand: this.factor() };
+    }
+    if (token.kind === '(') {
+      this.next();
+      const node = this.expression();
+      const close = this.peek();
+      if (close.kind === 'end') {
+        this.fail(`missing ")" for the "(" at position ${token.pos + 1}`);
+      }
+      if (close.kind !== ')') this.unexpected(close, '"and", "or" or ")"');
+      this.next();
+      return node;
+    }
+    return this.comparison();
+  }
+
+  private comparison(): ConditionNode {
+    const fieldToken = this.next();
+    if (fieldToken.kind !== 'word' || KEYWORDS.has(fieldToken.text.toLowerCase())) {
+      if (fieldToken.kind === ')') {
+        this.fail(`unexpected ")" at position ${fieldToken.pos + 1}`);
+      }
+      this.unexpected(fieldToken, 'a field name');
+    }
+    const field = (fieldToken as { text: string }).text;
+    if (!FIELD_PATTERN.test(field)) {
+      this.fail(`invalid field name "${field}" at position ${fieldToken.pos + 1}`);
+    }
+    let negated = false;
+    let operatorToken = this.next();
+    if (this.isKeyword(operatorToken, 'not')) {
+      negated = true;
+      operatorToken = this.next();
+    }
+    if (operatorToken.kind === 'op' && !negated) {
+      return { type: 'comparison', field, operator: operatorToken.text, value: this.value() };
+    }
+    if (operatorToken.kind === 'word') {
+      const keyword = operatorToken.text.toLowerCase();
+      if (keyword === 'in') return { type: 'in', field, values: this.list(), negated };
+      if (keyword === 'contains' || keyword === 'like') {
+        const node: ConditionNode = {
+          type: 'comparison',
+          field,
+          operator: keyword,
+          value: this.value(),
+        };
+        return negated ? { type: 'not', operand: node } : node;
+      }
+      this.fail(`unknown operator "${operatorToken.text}" at position ${operatorToken.pos + 1}`);
+    }
+    return this.unexpected(
+      operatorToken,
+      negated
+        ? '"in", "like" or "contains" after "not"'
+        : `an operator after "${field}" (=, !=, <, <=, >, >=, contains, like, in)`,
+    );
+  }
+
+  private value(): ConditionValue {
+    const token = this.next();
+    if (token.kind === 'value') return token.value;
+    const previous = this.tokens[this.index - 2];
+    const after =
+      previous.kind === 'op' || previous.kind === 'word' ? ` after "${previous.text}"` : '';
+    return this.unexpected(
+      token,
+      `a value${after} (a "quoted string", a number, True, False, null or a [date])`,
+    );
+  }
+
+  private list(): ConditionValue[] {
+    const open = this.next();
+    if (open.kind !== '(') this.unexpected(open, '"(" after "in"');
+    const values: ConditionValue[] = [this.value()];
+    for (;;) {
+      const token = this.next();
+      if (token.kind === ')') return values;
+      if (token.kind === 'end') {
+        this.fail(`missing ")" for the "(" at position ${open.pos + 1}`);
+      }
+      if (token.kind !== ',') this.unexpected(token, '"," or ")" in the list');
+      values.push(this.value());
+    }
+  }
+}
+
+/**
+ * Parses a conditions string into a tree; throws a CwError with code INPUT whose message names
+ * the problem and its position (`conditions: unbalanced quote at position 12`).
+ */
+export function parseConditions(text: string, field = 'conditions'): ConditionNode {
+  if (typeof text !== 'string') throw conditionError(field, 'must be a string');
+  if (text.trim() === '') throw conditionError(field, 'is empty');
+  return new ConditionParser(tokenize(text, field), text, field).parse();
+}
+
+/** Checks a conditions string; answers the CwError instead of throwing it (undefined when valid). */
+export function validateConditions(text: string, field = 'conditions'): CwError | undefined {
+  try {
+    parseConditions(text, field);
+    return undefined;
+  } catch (err) {
+    if (err instanceof CwError) return err;
+    throw err;
+  }
+}
+
+function formatValue(value: ConditionValue): string {
+  switch (value.type) {
+    case 'string':
+      return `"${value.value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    case 'number':
+      return String(value.value);
+    case 'boolean':
+      return value.value ? 'True' : 'False';
+    case 'null':
+      return 'null';
+    case 'date':
+      return `[${value.value}]`;
+  }
+}
+
+/** Prints a tree back as a conditions string that parses to the same tree. */
+export function formatConditions(node: ConditionNode): string {
+  switch (node.type) {
+    case 'comparison':
+      return `${node.field} ${node.operator} ${formatValue(node.value)}`;
+    case 'in':
+      return `${node.field} ${node.negated ? 'not in' : 'in'} (${node.values.map(formatValue).join(', ')})`;
+    case 'not': {
+      const inner = formatConditions(node.operand);
+      return node.operand.type === 'and' || node.operand.type === 'or'
+        ? `not (${inner})`
+        : `not ${inner}`;
+    }
+    case 'and': {
+      // Both operators are left-associative: a right operand of the same kind needs parentheses.
+      const left =
+        node.left.type === 'or' ? `(${formatConditions(node.left)})` : formatConditions(node.left);
+      const right =
+        node.right.type === 'or' || node.right.type === 'and'
+          ? `(${formatConditions(node.right)})`
+          : formatConditions(node.right);
+      return `${left} and ${right}`;
+    }
+    case 'or': {
+      const right =
+        node.right.type === 'or'
+          ? `(${formatConditions(node.right)})`
+          : formatConditions(node.right);
+      return `${formatConditions(node.left)} or ${right}`;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+type Predicate = (record: unknown) => boolean;
+
+const compiled = new WeakMap<ConditionNode, Predicate>();
+const INFO_FIELDS = new Set(['lastupdated', 'dateentered', 'enteredby', 'updatedby']);
+
+/** Dates without a zone are UTC in Manage; JavaScript would read them as local time. */
+function dateToMillis(text: string): number {
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes('T');
+  return Date.parse(hasZone ? text : `${text}Z`);
+}
+
+function lookupKey(container: Record<string, unknown>, key: string): unknown {
+  if (key in container) return container[key];
+  const lower = key.toLowerCase();
+  for (const candidate of Object.keys(container)) {
+    if (candidate.toLowerCase() === lower) return container[candidate];
+  }
+  return undefined;
+}
+
+/** Every value at `segments`, descending into each element of the arrays on the way. */
+function collectValues(current: unknown, segments: string[], index: number, out: unknown[]): void {
+  if (Array.isArray(current)) {
+    for (const element of current) collectValues(element, segments, index, out);
+    return;
+  }
+  if (index === segments.length) {
+    out.push(current);
+    return;
+  }
+  if (current === null || typeof current !== 'object') {
+    out.push(undefined);
+    return;
+  }
+  collectValues(
+    lookupKey(current as Record<string, unknown>, segments[index]),
+    segments,
+    index + 1,
+    out,
+  );
+}
+
+/** Resolves a field path; top-level `lastUpdated` and friends fall back to `_info/...`. */
+function fieldResolver(field: string): (record: unknown) => unknown[] {
+  const segments = field.split('/');
+  const infoFallback = segments.length === 1 && INFO_FIELDS.has(segments[0].toLowerCase());
+  return (record) => {
+    const out: unknown[] = [];
+    collectValues(record, segments, 0, out);
+    if (infoFallback && !out.some((v) => v !== undefined) && record && typeof record === 'object') {
+      const info = (record as Record<string, unknown>)._info;
+      if (info && typeof info === 'object') {
+        out.length = 0;
+        out.push(lookupKey(info as Record<string, unknown>, segments[0]));
+      }
+    }
+    if (out.length === 0) out.push(undefined);
+    return out;
+  };
+}
+
+function likeToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split('%')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[\\s\\S]*');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+function compareOrder(operator: ComparisonOperator, difference: number): boolean {
+  switch (operator) {
+    case '=':
+      return difference === 0;
+    case '!=':
+      return difference !== 0;
+    case '<':
+      return difference < 0;
+    case '<=':
+      return difference <= 0;
+    case '>':
+      return difference > 0;
+    case '>=':
+      return difference >= 0;
+    default:
+      return false;
+  }
+}
+
+function numericValue(actual: unknown): number | undefined {
+  if (typeof actual === 'number') return actual;
+  if (typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual))) {
+    return Number(actual);
+  }
+  return undefined;
+}
+
+/** Tests one record value against one operator and value; null and missing values never match. */
+function valueTest(
+  operator: ComparisonOperator,
+  expected: ConditionValue,
+): (actual: unknown) => boolean {
+  switch (expected.type) {
+    case 'null':
+      return operator === '!='
+        ? (actual) => actual !== null && actual !== undefined
+        : (actual) => operator === '=' && (actual === null || actual === undefined);
+    case 'boolean': {
+      if (operator !== '=' && operator !== '!=') return () => false;
+      return (actual) => {
+        if (typeof actual !== 'boolean') return false;
+        return (actual === expected.value) === (operator === '=');
+      };
+    }
+    case 'date': {
+      const instant = dateToMillis(expected.value);
+      return (actual) => {
+        if (typeof actual !== 'string') return false;
+        const millis = dateToMillis(actual);
+        return !Number.isNaN(millis) && compareOrder(operator, millis - instant);
+      };
+    }
+    case 'number': {
+      if (operator === 'contains' || operator === 'like') {
+        return valueTest(operator, { type: 'string', value: String(expected.value) });
+      }
+      return (actual) => {
+        const number = numericValue(actual);
+        return number !== undefined && compareOrder(operator, number - expected.value);
+      };
+    }
+    case 'string': {
+      const lower = expected.value.toLowerCase();
+      if (operator === 'contains') {
+        return (actual) => isScalar(actual) && String(actual).toLowerCase().includes(lower);
+      }
+      if (operator === 'like') {
+        const pattern = likeToRegExp(expected.value);
+        return (actual) => isScalar(actual) && pattern.test(String(actual));
+      }
+      const asNumber = numericValue(expected.value);
+      return (actual) => {
+        if (typeof actual === 'number' && asNumber !== undefined) {
+          return compareOrder(operator, actual - asNumber);
+        }
+        if (!isScalar(actual)) return false;
+        const text = String(actual).toLowerCase();
+        return compareOrder(operator, text < lower ? -1 : text > lower ? 1 : 0);
+      };
+    }
+  }
+}
+
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function compile(node: ConditionNode): Predicate {
+  switch (node.type) {
+    case 'comparison': {
+      const resolve = fieldResolver(node.field);
+      const test = valueTest(node.operator, node.value);
+      if (node.value.type === 'null' && node.operator === '=') {
+        return (record) => resolve(record).every(test);
+      }
+      return (record) => resolve(record).some(test);
+    }
+    case 'in': {
+      const resolve = fieldResolver(node.field);
+      const tests = node.values.map((value) => valueTest('=', value));
+      const matches = (record: unknown): boolean =>
+        resolve(record).some((actual) => tests.some((test) => test(actual)));
+      return node.negated ? (record) => !matches(record) : matches;
+    }
+    case 'not': {
+      const operand = compile(node.operand);
+      return (record) => !operand(record);
+    }
+    case 'and': {
+      const left = compile(node.left);
+      const right = compile(node.right);
+      return (record) => left(record) && right(record);
+    }
+    case 'or': {
+      const left = compile(node.left);
+      const right = compile(node.right);
+      return (record) => left(record) || right(record);
+    }
+  }
+}
+
+/**
+ * True when the record satisfies the conditions, with Manage's semantics: `=`, `like` and
+ * `contains` ignore case, `%` is the `like` wildcard, dates compare as instants, `field = null`
+ * matches a missing or null field, paths walk nested objects (and each element of arrays).
+ */
+export function evaluateConditions(node: ConditionNode, record: unknown): boolean {
+  let predicate = compiled.get(node);
+  if (!predicate) {
+    predicate = compile(node);
+    compiled.set(node, predicate);
+  }
+  return predicate(record);
+}

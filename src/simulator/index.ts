@@ -1,0 +1,160 @@
+/**
+ * A ConnectWise Manage simulator: a real HTTP server on loopback, driven by the OpenAPI
+ * document, with seeded records, Manage's auth, paging and error shapes, and switchable faults.
+ *
+ * Approximations: `childConditions` are evaluated like conditions, a record matching when any
+ * element of the child list does; `customFieldConditions` match when one entry of the record's
+ * `customFields` satisfies them; action endpoints (`/copy`, `/merge`, ...) answer their success
+ * status without effect.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { defaultDocumentPath } from '../core/openapi-document';
+import { createClock, type SimClock } from './clock';
+import { FaultList, type FaultSwitch } from './faults';
+import { routeTableFor } from './routes';
+import { seedStore, type SeedSize } from './seed';
+import {
+  DEFAULT_CLIENT_ID,
+  createRequestHandler,
+  type HandlerContext,
+  type RequestLogEntry,
+  type SimMember,
+} from './server';
+import { MemoryStore, type SimStore } from './store';
+
+export type { SimClock } from './clock';
+export type { FaultKind, FaultMatch, FaultSpec, FaultSwitch, PendingFault } from './faults';
+export type { SeedSize } from './seed';
+export type { RequestLogEntry, SimMember } from './server';
+export type { RecordInput, SimRecord, SimStore, StoredContent } from './store';
+export { API_VERSION, DEFAULT_CLIENT_ID } from './server';
+
+export interface SimulatorOptions {
+  /** 0 = a free port (default). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default: defaultDocumentPath() (`CW_OPENAPI`, else the shared 2025.1 document). */
+  documentPath?: string;
+  /** Seed of the deterministic seed data; false for an empty store. Default 1. */
+  seed?: number | false;
+  seedSize?: SeedSize;
+  /** API members allowed in; default one: msp + simPublicKey : simPrivateKey. */
+  members?: SimMember[];
+  /** The clock the simulator starts from; default the system clock. */
+  clock?: () => Date;
+  /** Added to every answer. */
+  latencyMs?: number;
+  /** Request log entries kept (oldest dropped first); default 10,000. */
+  logLimit?: number;
+}
+
+export interface SimulatorCredentials {
+  companyId: string;
+  publicKey: string;
+  privateKey: string;
+  clientId: string;
+}
+
+export interface Simulator {
+  /** `http://127.0.0.1:PORT`: the site (its host is what a connection calls the site). */
+  url: string;
+  /** `url + '/v4_6_release/apis/3.0'`, or with the given codebase (`v2025_1`). */
+  baseUrl(codebase?: string): string;
+  credentials: SimulatorCredentials;
+  faults: FaultSwitch;
+  /** Every request, oldest first; secrets masked. */
+  log: RequestLogEntry[];
+  clearLog(): void;
+  store: SimStore;
+  clock: SimClock;
+  /** Closes the server and every connection, keep-alive ones too. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_MEMBER: SimMember = {
+  companyId: 'msp',
+  publicKey: 'simPublicKey',
+  privateKey: 'simPrivateKey',
+};
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const routes = routeTableFor(options.documentPath ?? defaultDocumentPath());
+  const clock = createClock(options.clock);
+  const store = new MemoryStore(clock);
+  const faults = new FaultList();
+  const members =
+    options.members && options.members.length > 0 ? options.members : [DEFAULT_MEMBER];
+  const host = options.host ?? '127.0.0.1';
+  const log: RequestLogEntry[] = [];
+  let url = '';
+  const context: HandlerContext = {
+    routes,
+    store,
+    clock,
+    faults,
+    log,
+    logLimit: options.logLimit ?? 10_000,
+    members,
+    latencyMs: options.latencyMs ?? 0,
+    siteUrl: () => url,
+    timers: new Set(),
+  };
+  const handle = createRequestHandler(context);
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ code: 'InternalServerError', message: String(err), errors: [] }));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const baseUrl = (codebase = 'v4_6_release'): string =>
+    `${url}/${codebase.replace(/^\/+|\/+$/g, '')}/apis/3.0`;
+
+  if (options.seed !== false) {
+    seedStore(store, {
+      seed: options.seed ?? 1,
+      size: options.seedSize,
+      now: clock.now(),
+      apiBase: baseUrl(),
+    });
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    baseUrl,
+    credentials: { ...members[0], clientId: DEFAULT_CLIENT_ID },
+    faults,
+    log,
+    clearLog: () => {
+      log.length = 0;
+    },
+    store,
+    clock,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        for (const timer of context.timers) clearTimeout(timer);
+        context.timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopped;
+    },
+  };
+}
