@@ -427,20 +427,20 @@ describe('change poller', () => {
     it('rejects settings it cannot use, naming the setting', () => {
       assert.throws(
         () => resolveChangeOptions({ pageSize: 1001 }),
-        /^CwError: pageSize: must be a whole number from 1 to 1000/,
+        /^pageSize: must be a whole number from 1 to 1000/,
       );
       assert.throws(() => resolveChangeOptions({ pageSize: 0 }), /pageSize/);
       assert.throws(
         () => resolveChangeOptions({ start: 'since' }),
-        /^CwError: since: a date is required/,
+        /^since: a date is required/,
       );
       assert.throws(
         () => resolveChangeOptions({ start: 'since', since: 'soon' }),
-        /^CwError: since: "soon" is not a date/,
+        /^since: "soon" is not a date/,
       );
       assert.throws(
         () => resolveChangeOptions({ idField: 'id; drop' }),
-        /^CwError: idField: must be a field path/,
+        /^idField: must be a field path/,
       );
     });
 
@@ -473,7 +473,7 @@ describe('change poller', () => {
       assert.equal(parseWatermark(undefined), undefined);
       assert.throws(
         () => parseWatermark({ version: 2, lastUpdated: null, ids: [] }),
-        /^CwError: watermark: version 2 is newer/,
+        /^watermark: version 2 is newer/,
       );
       assert.throws(
         () => parseWatermark({ version: 1, lastUpdated: 'now', ids: [] }),

@@ -116,7 +116,7 @@ describe('connectwise-request input', () => {
     assert.deepEqual(input.headers, { 'X-A': '1' });
     assert.throws(
       () => readOverrides({ params: 'id=5' }),
-      /^CwError: msg\.cw\.params: must be an object/,
+      /^msg\.cw\.params: must be an object/,
     );
     assert.throws(() => readOverrides('getThing'), /msg\.cw: must be an object/);
     assert.throws(() => readOverrides({ operationId: 5 }), /msg\.cw\.operationId: must be text/);
@@ -144,11 +144,11 @@ describe('connectwise-request input', () => {
     );
     assert.throws(
       () => resolveBody(postTicket, config(), '{'),
-      /^CwError: msg\.payload: not valid JSON \(/,
+      /^msg\.payload: not valid JSON \(/,
     );
     assert.throws(
       () => resolveBody(postTicket, config({ bodySource: 'fixed', body: 'nope' }), undefined),
-      /^CwError: body: not valid JSON \(/,
+      /^body: not valid JSON \(/,
     );
   });
 

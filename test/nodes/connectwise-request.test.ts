@@ -602,7 +602,7 @@ describe('connectwise-request node', function () {
       helper.getNode('req').receive({ payload: '' });
       recorder = { out: [], caught, completed: [], statuses: [] };
       await waitFor('the error', () => caught.length > 0);
-      assert.equal(caught[0].error?.message, 'CwError: connection: not set');
+      assert.equal(caught[0].error?.message, 'connection: not set');
     });
   });
 

@@ -1,0 +1,225 @@
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+
+import express from 'express';
+import type { NodeAPI } from 'node-red';
+
+import { registerCatalogEndpoints } from '../../src/nodes/catalog-endpoints';
+import { defaultDocumentPath, loadOpenApiDocument } from '../../src/core/openapi-document';
+import type { CatalogIndex, OperationDetail } from '../../src/shared/catalog-types';
+
+interface TestResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+interface TestRequest extends PromiseLike<TestResponse> {
+  set(header: string, value: string): TestRequest;
+}
+interface NodeTestHelper {
+  init(nodeRedPath: string): void;
+  load(nodes: unknown, flow: unknown[]): Promise<void>;
+  unload(): Promise<void>;
+  startServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  request(): { get(url: string): TestRequest };
+}
+
+// The helper ships without type declarations.
+const helper = createRequire(__filename)('node-red-node-test-helper') as NodeTestHelper;
+helper.init(require.resolve('node-red'));
+
+/** A node module that only registers the endpoints, as the request and poll nodes do. */
+function catalogNodes(RED: NodeAPI): void {
+  registerCatalogEndpoints(RED);
+  registerCatalogEndpoints(RED); // a second node type registering again changes nothing
+}
+
+const documentOperationCount = (() => {
+  const doc = loadOpenApiDocument(defaultDocumentPath());
+  let count = 0;
+  for (const item of Object.values(doc.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete']) if (item[method]) count++;
+  }
+  return count;
+})();
+
+describe('catalog admin endpoints', function () {
+  this.timeout(60_000);
+
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+  beforeEach(() => helper.load(catalogNodes, []));
+  afterEach(() => helper.unload());
+
+  it('answers the index with every operation of the bundled document', async () => {
+    const res = await helper.request().get('/connectwise-manage/catalog');
+    assert.equal(res.status, 200);
+    const index = res.body as CatalogIndex;
+    assert.equal(index.operationCount, documentOperationCount);
+    assert.equal(index.operations.length, documentOperationCount);
+    assert.equal(
+      new Set(index.operations.map((op) => op.operationId)).size,
+      documentOperationCount,
+    );
+    const tickets = index.operations.find((op) => op.operationId === 'getServiceTickets');
+    assert.deepEqual(
+      tickets && { method: tickets.method, path: tickets.path, module: tickets.module },
+      { method: 'get', path: '/service/tickets', module: 'service' },
+    );
+  });
+
+  it('lets the browser revalidate the index with its ETag', async () => {
+    const first = await helper.request().get('/connectwise-manage/catalog');
+    const etag = first.headers.etag;
+    assert.match(etag, /^"[^"]+"$/, 'a strong ETag');
+    assert.match(first.headers['cache-control'], /no-cache/);
+    const again = await helper
+      .request()
+      .get('/connectwise-manage/catalog')
+      .set('If-None-Match', etag);
+    assert.equal(again.status, 304);
+  });
+
+  it('sends the index gzipped to clients that accept it', async () => {
+    const res = await helper
+      .request()
+      .get('/connectwise-manage/catalog')
+      .set('Accept-Encoding', 'gzip');
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    assert.equal((res.body as CatalogIndex).operations.length, documentOperationCount);
+    const plain = await helper
+      .request()
+      .get('/connectwise-manage/catalog')
+      .set('Accept-Encoding', 'identity');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal((plain.body as CatalogIndex).operations.length, documentOperationCount);
+  });
+
+  it('restricts the index to GET list operations with kind=list', async () => {
+    const res = await helper.request().get('/connectwise-manage/catalog?kind=list');
+    assert.equal(res.status, 200);
+    const ids = (res.body as CatalogIndex).operations.map((op) => op.operationId);
+    assert.ok(ids.includes('getServiceTickets'));
+    assert.ok(ids.includes('getServiceTicketsByParentIdNotes'));
+    assert.ok(!ids.includes('getServiceTicketsById'), 'a single record is not a list');
+    assert.ok(!ids.includes('getServiceTicketsCount'), 'a count is not a list');
+    assert.ok((res.body as CatalogIndex).operations.every((op) => op.method === 'get'));
+  });
+
+  it('refuses an unknown kind, naming it', async () => {
+    const res = await helper.request().get('/connectwise-manage/catalog?kind=lists');
+    assert.equal(res.status, 400);
+    assert.match((res.body as { error: string }).error, /^kind: lists is not one of/);
+  });
+
+  it("answers one operation's detail with a sample body", async () => {
+    const res = await helper
+      .request()
+      .get('/connectwise-manage/catalog/operations/postServiceTickets');
+    assert.equal(res.status, 200);
+    const { operation, sampleBody } = res.body as {
+      operation: OperationDetail;
+      sampleBody?: { summary?: unknown; company?: unknown };
+    };
+    assert.equal(operation.method, 'post');
+    assert.equal(operation.path, '/service/tickets');
+    assert.equal(operation.body?.schema, 'Ticket');
+    assert.equal(typeof sampleBody?.summary, 'string', 'the sample has the required summary');
+    assert.ok(sampleBody?.company, 'the sample has the required company');
+  });
+
+  it('answers path parameters of a child collection and no sample for a GET', async () => {
+    const res = await helper
+      .request()
+      .get('/connectwise-manage/catalog/operations/getServiceTicketsByParentIdNotes');
+    assert.equal(res.status, 200);
+    const body = res.body as { operation: OperationDetail; sampleBody?: unknown };
+    assert.deepEqual(
+      body.operation.pathParams.map((param) => [param.name, param.required]),
+      [['parentId', true]],
+    );
+    assert.equal(body.operation.responseKind, 'list');
+    assert.ok(!('sampleBody' in body));
+  });
+
+  it('answers 404 naming an unknown operation', async () => {
+    const res = await helper.request().get('/connectwise-manage/catalog/operations/getNoSuchThing');
+    assert.equal(res.status, 404);
+    assert.deepEqual(res.body, { error: 'unknown operation getNoSuchThing' });
+  });
+
+  describe('with another OpenAPI document', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'cw-catalog-endpoints-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('answers 400 with the reason when the document is missing', async () => {
+      const missing = path.join(dir, 'absent.json');
+      const res = await helper
+        .request()
+        .get(`/connectwise-manage/catalog?document=${encodeURIComponent(missing)}`);
+      assert.equal(res.status, 400);
+      assert.match((res.body as { error: string }).error, /absent\.json.*file not found/);
+    });
+
+    it('answers 400 when the document is not a ConnectWise one', async () => {
+      const other = path.join(dir, 'petstore.json');
+      writeFileSync(other, JSON.stringify({ openapi: '3.0.1', info: {}, paths: { '/pets': {} } }));
+      const res = await helper
+        .request()
+        .get(`/connectwise-manage/catalog?document=${encodeURIComponent(other)}`);
+      assert.equal(res.status, 400);
+      assert.match(
+        (res.body as { error: string }).error,
+        /does not describe the ConnectWise Manage API/,
+      );
+    });
+
+    it('reads only .json documents', async () => {
+      const res = await helper.request().get('/connectwise-manage/catalog?document=/etc/passwd');
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body, { error: 'document: /etc/passwd is not a .json file' });
+    });
+  });
+});
+
+describe('catalog admin endpoints permissions', () => {
+  let server: ReturnType<express.Express['listen']> | undefined;
+  afterEach(() => {
+    server?.close();
+    server = undefined;
+  });
+
+  it('guards every route with connectwise-request.read', async () => {
+    const app = express();
+    const asked: string[] = [];
+    const fakeRed = {
+      httpAdmin: app,
+      auth: {
+        needsPermission: (permission: string) => {
+          asked.push(permission);
+          return (_req: express.Request, res: express.Response) => {
+            res.status(401).end();
+          };
+        },
+      },
+    } as unknown as NodeAPI;
+    registerCatalogEndpoints(fakeRed);
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    for (const route of ['catalog', 'catalog/operations/getServiceTickets']) {
+      const res = await fetch(`http://127.0.0.1:${port}/connectwise-manage/${route}`);
+      assert.equal(res.status, 401, route);
+    }
+    assert.deepEqual([...new Set(asked)], ['connectwise-request.read']);
+  });
+});
