@@ -430,10 +430,7 @@ describe('change poller', () => {
         /^pageSize: must be a whole number from 1 to 1000/,
       );
       assert.throws(() => resolveChangeOptions({ pageSize: 0 }), /pageSize/);
-      assert.throws(
-        () => resolveChangeOptions({ start: 'since' }),
-        /^since: a date is required/,
-      );
+      assert.throws(() => resolveChangeOptions({ start: 'since' }), /^since: a date is required/);
       assert.throws(
         () => resolveChangeOptions({ start: 'since', since: 'soon' }),
         /^since: "soon" is not a date/,

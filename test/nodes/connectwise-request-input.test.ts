@@ -114,10 +114,7 @@ describe('connectwise-request input', () => {
     assert.deepEqual(input.params, { id: 6 });
     assert.deepEqual(input.query, { fields: 'id,summary' });
     assert.deepEqual(input.headers, { 'X-A': '1' });
-    assert.throws(
-      () => readOverrides({ params: 'id=5' }),
-      /^msg\.cw\.params: must be an object/,
-    );
+    assert.throws(() => readOverrides({ params: 'id=5' }), /^msg\.cw\.params: must be an object/);
     assert.throws(() => readOverrides('getThing'), /msg\.cw: must be an object/);
     assert.throws(() => readOverrides({ operationId: 5 }), /msg\.cw\.operationId: must be text/);
   });
@@ -142,10 +139,7 @@ describe('connectwise-request input', () => {
       resolveBody(postTicket, config({ bodySource: 'fixed', body: '{"summary":"f"}' }), { x: 1 }),
       { summary: 'f' },
     );
-    assert.throws(
-      () => resolveBody(postTicket, config(), '{'),
-      /^msg\.payload: not valid JSON \(/,
-    );
+    assert.throws(() => resolveBody(postTicket, config(), '{'), /^msg\.payload: not valid JSON \(/);
     assert.throws(
       () => resolveBody(postTicket, config({ bodySource: 'fixed', body: 'nope' }), undefined),
       /^body: not valid JSON \(/,
