@@ -560,6 +560,17 @@ describe('connectwise-poll node', function () {
     assert.equal(ticketRequests().length, 1);
   });
 
+  it('hands a failed timed poll to a Catch node, naming the operation', async () => {
+    sim.faults.add({ kind: 500, count: 1 });
+    await loadFlow();
+    await waitFor('the timed poll to fail', () => recorder.caught.length > 0, 3000);
+    await settle();
+    assert.equal(recorder.caught.length, 1);
+    assert.match(recorder.caught[0].error?.message ?? '', /GET \/service\/tickets failed: 500/);
+    assert.equal(recorder.caught[0].cw?.operationId, 'getServiceTickets');
+    assert.equal(lastStatus().fill, 'red');
+  });
+
   it('polls a child collection with a path parameter row', async () => {
     const node = await loadFlow({
       operationId: 'getServiceTicketsByParentIdNotes',

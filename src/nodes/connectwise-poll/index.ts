@@ -1,8 +1,75 @@
-import type { NodeAPI, NodeDef, Node } from 'node-red';
+/**
+ * connectwise-poll: emits a message for every record of a ConnectWise list created or updated
+ * since the last poll, resuming from a watermark kept in the node's context.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+
+import { CwError, inputError } from '../../core/errors';
+import type { PollConfig } from '../../shared/node-configs';
+import { registerCatalogEndpoints } from '../catalog-endpoints';
+import { asError, failureStatus, shortErrorText } from '../node-status';
+import { usesPersistentContext } from './context-watermark';
+import { PollRunner, type PollConnection } from './poll-runner';
+import { resolvePollSettings } from './poll-settings';
+
+type PollNodeDef = NodeDef & PollConfig;
+
+function findConnection(RED: NodeAPI, id: string | undefined): PollConnection {
+  if (!id) throw inputError('connection', 'choose a ConnectWise connection');
+  const found = RED.nodes.getNode(id) as unknown as Partial<PollConnection> | null;
+  if (!found) {
+    throw new CwError('CONFIG', 'connection: the chosen connection is not deployed', {
+      field: 'connection',
+    });
+  }
+  if (typeof found.getClient !== 'function' || typeof found.getCatalog !== 'function') {
+    throw new CwError('CONFIG', 'connection: the node chosen is not a ConnectWise connection', {
+      field: 'connection',
+    });
+  }
+  return found as PollConnection;
+}
 
 export default function register(RED: NodeAPI): void {
-  function PlaceholderNode(this: Node, config: NodeDef): void {
+  registerCatalogEndpoints(RED);
+
+  function ConnectwisePollNode(this: Node, config: PollNodeDef): void {
     RED.nodes.createNode(this, config);
+
+    let runner: PollRunner | undefined;
+    let setupError: Error | undefined;
+    try {
+      runner = new PollRunner({
+        RED,
+        node: this,
+        settings: resolvePollSettings(config),
+        connection: findConnection(RED, config.connection),
+        persistentContext: usesPersistentContext(
+          (RED.settings as unknown as { contextStorage?: unknown }).contextStorage,
+        ),
+      });
+      runner.start();
+    } catch (err) {
+      // A setting that cannot work is refused at deploy: no timer, every input answers it.
+      setupError = asError(err);
+      this.status(failureStatus(shortErrorText(err)));
+      this.error(setupError.message);
+    }
+
+    this.on('input', (msg, _send, done) => {
+      if (runner) runner.trigger(msg, done);
+      else done(setupError);
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      if (!runner) {
+        this.status({});
+        done();
+        return;
+      }
+      void runner.close().then(done, done);
+    });
   }
-  RED.nodes.registerType('connectwise-poll', PlaceholderNode);
+
+  RED.nodes.registerType('connectwise-poll', ConnectwisePollNode);
 }

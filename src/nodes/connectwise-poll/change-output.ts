@@ -1,0 +1,184 @@
+/**
+ * Turns each page of changes into messages (`per-record`: one per change; `per-poll`: one per page)
+ * and saves the watermark only once the messages that carry it are sent, so a poll abandoned at
+ * close never stores a watermark past what the flow received.
+ */
+import type { NodeMessage } from 'node-red';
+
+import type { Change, EmitChanges, Watermark } from '../../core/change-poller';
+import type { PollOutput } from '../../shared/modes';
+
+/** Thrown into the poller when the node closed: the poll ends without sending or saving. */
+export class PollAbandonedError extends Error {
+  constructor() {
+    super('the node closed during the poll');
+    this.name = 'PollAbandonedError';
+  }
+}
+
+export interface PollIdentity {
+  operationId: string;
+  /** The collection polled (`/service/tickets`). */
+  topic: string;
+  pollId: string;
+}
+
+export interface OutputHooks {
+  send(msg: NodeMessage): void;
+  /** Saves a watermark whose changes were sent. */
+  persist(watermark: Watermark): Promise<void>;
+  isClosed(): boolean;
+}
+
+export interface ChangeOutput {
+  emit: EmitChanges;
+  /** True for a watermark this output saves itself, after sending its changes. */
+  owns(watermark: Watermark): boolean;
+  /** Ends the poll: sends what is held back, unless the node closed. */
+  finish(): Promise<void>;
+  /** Changes sent so far. */
+  readonly sent: number;
+}
+
+export interface ChangeSummary {
+  id: number;
+  event: Change['event'];
+  lastUpdated: string;
+}
+
+/**
+ * The watermark as messages carry it: a frozen copy, so a flow that changes `msg.cw.watermark`
+ * cannot change what the poller resumes from. One copy serves every message of a page.
+ */
+export function messageWatermark(watermark: Watermark): Watermark {
+  return Object.freeze({ ...watermark, ids: Object.freeze([...watermark.ids]) as number[] });
+}
+
+export function recordMessage(
+  change: Change,
+  watermark: Watermark,
+  identity: PollIdentity,
+): NodeMessage {
+  return {
+    payload: change.record,
+    topic: identity.topic,
+    event: change.event,
+    cw: {
+      operationId: identity.operationId,
+      watermark,
+      pollId: identity.pollId,
+      id: change.id,
+      lastUpdated: change.lastUpdated,
+    },
+  } as NodeMessage;
+}
+
+export function pageMessage(
+  changes: readonly Change[],
+  watermark: Watermark,
+  identity: PollIdentity,
+  page: number,
+  last: boolean,
+): NodeMessage {
+  const summaries: ChangeSummary[] = changes.map(({ id, event, lastUpdated }) => ({
+    id,
+    event,
+    lastUpdated,
+  }));
+  return {
+    payload: changes.map((change) => change.record),
+    topic: identity.topic,
+    cw: {
+      operationId: identity.operationId,
+      watermark,
+      pollId: identity.pollId,
+      page,
+      last,
+      changes: summaries,
+    },
+  } as NodeMessage;
+}
+
+/** One message per change, sent as soon as its page arrives. */
+class PerRecordOutput implements ChangeOutput {
+  sent = 0;
+  private readonly owned = new WeakSet<Watermark>();
+
+  constructor(
+    private readonly identity: PollIdentity,
+    private readonly hooks: OutputHooks,
+  ) {}
+
+  emit = async (changes: Change[], watermark: Watermark): Promise<void> => {
+    if (this.hooks.isClosed()) throw new PollAbandonedError();
+    this.owned.add(watermark);
+    const carried = messageWatermark(watermark);
+    for (const change of changes) this.hooks.send(recordMessage(change, carried, this.identity));
+    this.sent += changes.length;
+    await this.hooks.persist(watermark);
+  };
+
+  owns(watermark: Watermark): boolean {
+    return this.owned.has(watermark);
+  }
+
+  async finish(): Promise<void> {
+    // Every page was sent and saved as it came.
+  }
+}
+
+/**
+ * One message per page. Each page is held until the next one arrives or the poll ends, so the
+ * last message of a poll says `last: true` even when its page was exactly full; at most two pages
+ * are in memory.
+ */
+class PerPageOutput implements ChangeOutput {
+  sent = 0;
+  private readonly owned = new WeakSet<Watermark>();
+  private held: { changes: Change[]; watermark: Watermark } | undefined;
+  private page = 0;
+
+  constructor(
+    private readonly identity: PollIdentity,
+    private readonly hooks: OutputHooks,
+  ) {}
+
+  emit = async (changes: Change[], watermark: Watermark): Promise<void> => {
+    if (this.hooks.isClosed()) throw new PollAbandonedError();
+    this.owned.add(watermark);
+    const previous = this.held;
+    this.held = { changes, watermark };
+    if (previous) await this.sendPage(previous, false);
+  };
+
+  owns(watermark: Watermark): boolean {
+    return this.owned.has(watermark);
+  }
+
+  async finish(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    if (held && !this.hooks.isClosed()) await this.sendPage(held, true);
+  }
+
+  private async sendPage(
+    page: { changes: Change[]; watermark: Watermark },
+    last: boolean,
+  ): Promise<void> {
+    this.page += 1;
+    const carried = messageWatermark(page.watermark);
+    this.hooks.send(pageMessage(page.changes, carried, this.identity, this.page, last));
+    this.sent += page.changes.length;
+    await this.hooks.persist(page.watermark);
+  }
+}
+
+export function createChangeOutput(
+  mode: PollOutput,
+  identity: PollIdentity,
+  hooks: OutputHooks,
+): ChangeOutput {
+  return mode === 'per-poll'
+    ? new PerPageOutput(identity, hooks)
+    : new PerRecordOutput(identity, hooks);
+}

@@ -1,0 +1,75 @@
+/**
+ * The watermark kept in the node's context (default store), so a persistent context store carries
+ * it over restarts and redeploys.
+ */
+import type { Watermark, WatermarkStore } from '../../core/change-poller';
+
+export const WATERMARK_KEY = 'watermark';
+
+/** The callback half of Node-RED's context API, which every context store supports. */
+export interface CallbackContext {
+  get(key: string, callback: (err: Error | null | undefined, value: unknown) => void): void;
+  set(key: string, value: unknown, callback: (err?: Error | null) => void): void;
+}
+
+/** The stored shape: the watermark plus the operation it belongs to. */
+export type StoredWatermark = Watermark & { operationId: string };
+
+export class ContextWatermarkStore implements WatermarkStore {
+  constructor(
+    private readonly context: CallbackContext,
+    private readonly operationId: string,
+  ) {}
+
+  /**
+   * A watermark saved for another operation (the node was switched to another list) says nothing
+   * about this one: the node starts as if nothing were stored.
+   */
+  load(): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.context.get(WATERMARK_KEY, (err, value) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        const savedFor =
+          value !== null && typeof value === 'object'
+            ? (value as { operationId?: unknown }).operationId
+            : undefined;
+        resolve(typeof savedFor === 'string' && savedFor !== this.operationId ? undefined : value);
+      });
+    });
+  }
+
+  save(watermark: Watermark): Promise<void> {
+    // A copy: the memory store keeps the object itself, and the poller's must stay its own.
+    const stored: StoredWatermark = {
+      ...watermark,
+      ids: [...watermark.ids],
+      operationId: this.operationId,
+    };
+    return new Promise((resolve, reject) => {
+      this.context.set(WATERMARK_KEY, stored, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+}
+
+interface StoreSetting {
+  module?: unknown;
+}
+
+/**
+ * True when Node-RED's default context store keeps values over a restart: any configured module
+ * but `memory` (`settings.contextStorage`; none configured means memory).
+ */
+export function usesPersistentContext(contextStorage: unknown): boolean {
+  if (contextStorage === null || typeof contextStorage !== 'object') return false;
+  const stores = contextStorage as Record<string, unknown>;
+  const names = Object.keys(stores).filter((name) => name !== '_');
+  if (names.length === 0) return false;
+  let entry: unknown = names.includes('default') ? stores.default : stores[names[0]];
+  // `default: "file"` names another store.
+  if (typeof entry === 'string') entry = stores[entry];
+  if (entry === null || typeof entry !== 'object') return false;
+  return (entry as StoreSetting).module !== 'memory';
+}

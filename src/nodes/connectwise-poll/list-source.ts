@@ -1,0 +1,123 @@
+/**
+ * The watched list operation, checked against the catalog at deploy, and the ChangeSource that
+ * reads it through the connection's client at each poll.
+ */
+import type { ChangeQuery, ChangeSource } from '../../core/change-poller';
+import { CwError, inputError } from '../../core/errors';
+import type { CwResponse, PreparedRequest } from '../../core/http-types';
+import { pathPlaceholderNames } from '../../core/path-template';
+import { buildRequest } from '../../core/request-builder';
+import type { OperationDetail } from '../../shared/catalog-types';
+import type { ParameterRow } from '../../shared/modes';
+
+export interface OperationLookup {
+  operation(operationId: string): OperationDetail | undefined;
+}
+
+export interface RequestSender {
+  request(req: PreparedRequest): Promise<CwResponse>;
+}
+
+export interface ParameterValue {
+  name: string;
+  value: unknown;
+}
+
+/** What the change queries need from the list operation. */
+const CHANGE_QUERY_PARAMS = ['conditions', 'orderBy', 'pageSize', 'page'];
+
+function findParam(names: readonly string[], wanted: string): string | undefined {
+  const lower = wanted.toLowerCase();
+  return names.find((name) => name.toLowerCase() === lower);
+}
+
+/**
+ * The operation to poll: a GET answering a list, taking conditions, order and paging, with a row
+ * for each of its path parameters and no row it does not know.
+ */
+export function resolveListOperation(
+  catalog: OperationLookup,
+  operationId: string,
+  rows: readonly ParameterRow[],
+  usesFields: boolean,
+): OperationDetail {
+  const operation = catalog.operation(operationId);
+  if (!operation) {
+    throw inputError(
+      'operationId',
+      `"${operationId}" is not an operation of the connection's catalog`,
+    );
+  }
+  if (operation.method !== 'get' || operation.responseKind !== 'list') {
+    throw inputError(
+      'operationId',
+      `${operationId} (${operation.method.toUpperCase()} ${operation.path}) does not answer a list of records`,
+    );
+  }
+  const queryNames = operation.queryParams.map((param) => param.name);
+  const needed = usesFields ? [...CHANGE_QUERY_PARAMS, 'fields'] : CHANGE_QUERY_PARAMS;
+  const missing = needed.filter((name) => findParam(queryNames, name) === undefined);
+  if (missing.length > 0) {
+    throw inputError(
+      'operationId',
+      `${operationId} cannot be polled: it takes no ${missing.join(', ')} parameter`,
+    );
+  }
+  const pathNames = operation.pathParams.map((param) => param.name);
+  for (const name of pathPlaceholderNames(operation.path)) {
+    if (!rows.some((row) => row.name === name)) {
+      throw inputError(`params.${name}`, `is required: ${operation.path} needs it`);
+    }
+  }
+  for (const row of rows) {
+    if (!pathNames.includes(row.name) && findParam(queryNames, row.name) === undefined) {
+      throw inputError(`params.${row.name}`, `is not a parameter of ${operationId}`);
+    }
+  }
+  return operation;
+}
+
+/** Reads one page of the change queries from the list operation, with the rows' values. */
+export class ListChangeSource implements ChangeSource {
+  /** The collection polled, path parameters filled in (`/service/tickets/12/notes`). */
+  readonly resourcePath: string;
+  private readonly params: Record<string, unknown> = {};
+  private readonly query: Record<string, unknown> = {};
+
+  constructor(
+    private readonly client: RequestSender,
+    private readonly operation: OperationDetail,
+    values: readonly ParameterValue[],
+  ) {
+    const pathNames = operation.pathParams.map((param) => param.name);
+    for (const { name, value } of values) {
+      if (pathNames.includes(name)) this.params[name] = value;
+      else this.query[name] = value;
+    }
+    // Builds once up front so a bad row value fails the poll before anything is sent.
+    this.resourcePath = buildRequest(operation, { params: this.params, query: this.query }).path;
+  }
+
+  async fetch(change: ChangeQuery): Promise<unknown[]> {
+    const request = buildRequest(this.operation, {
+      params: this.params,
+      query: {
+        ...this.query,
+        conditions: change.conditions === '' ? undefined : change.conditions,
+        orderBy: change.orderBy,
+        pageSize: change.pageSize,
+        page: 1,
+        fields: change.fields,
+      },
+    });
+    const response = await this.client.request(request);
+    if (!Array.isArray(response.data)) {
+      throw new CwError(
+        'INVALID_RESPONSE',
+        `GET ${request.path}: expected a list of records, got ${response.data === null ? 'nothing' : typeof response.data}`,
+        { operationId: this.operation.operationId, url: response.url },
+      );
+    }
+    return response.data;
+  }
+}

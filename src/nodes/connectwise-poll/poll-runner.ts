@@ -1,0 +1,252 @@
+/**
+ * One poll node's life: the timer, input-triggered polls, status, errors and close.
+ *
+ * Polls never overlap. The next timed poll is scheduled an interval after the previous poll ends;
+ * an input message polls at once (after the running poll, if any) and restarts the interval.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+
+import { ChangePoller, type PollResult, type Watermark } from '../../core/change-poller';
+import { inputError } from '../../core/errors';
+import type { OperationDetail } from '../../shared/catalog-types';
+import { asError, shortErrorText, type DoneFunction } from '../node-status';
+import { evaluateParameterRows } from '../typed-inputs';
+import { createChangeOutput, PollAbandonedError } from './change-output';
+import { ContextWatermarkStore, type CallbackContext } from './context-watermark';
+import {
+  ListChangeSource,
+  resolveListOperation,
+  type OperationLookup,
+  type ParameterValue,
+  type RequestSender,
+} from './list-source';
+import { FIRST_POLL_DELAY_MS, type PollSettings } from './poll-settings';
+
+/** What the poll node needs from its connection node. */
+export interface PollConnection {
+  getClient(): Promise<RequestSender>;
+  getCatalog(): OperationLookup | Promise<OperationLookup>;
+}
+
+export interface PollRunnerOptions {
+  RED: NodeAPI;
+  node: Node;
+  settings: PollSettings;
+  connection: PollConnection;
+  /** False when the default context store is memory: a restart forgets the watermark. */
+  persistentContext: boolean;
+}
+
+/** Status text is cut to this before the time is added, so the time always shows. */
+const STATUS_TEXT_LENGTH = 36;
+
+/** `10:42:05` in the local time of the machine running Node-RED. */
+export function clockTime(date: Date): string {
+  return [date.getHours(), date.getMinutes(), date.getSeconds()]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':');
+}
+
+function shorten(text: string, length = STATUS_TEXT_LENGTH): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > length ? `${oneLine.slice(0, length - 1)}…` : oneLine;
+}
+
+export function changesText(count: number): string {
+  if (count === 0) return 'no changes';
+  return count === 1 ? '1 change' : `${count} changes`;
+}
+
+export class PollRunner {
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** The end of the last queued poll: each poll starts after the one before it. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  /** The watermark being written; close waits for it so a redeploy reads what was sent. */
+  private saving: Promise<unknown> = Promise.resolve();
+  private memoryNoticeShown = false;
+  /** Set when the operation cannot be polled: timed polls stop, inputs answer the error. */
+  private unusable = false;
+  private readonly operation: Promise<OperationDetail>;
+  private readonly store: ContextWatermarkStore;
+
+  constructor(private readonly options: PollRunnerOptions) {
+    const { node, settings } = options;
+    this.store = new ContextWatermarkStore(
+      node.context() as unknown as CallbackContext,
+      settings.operationId,
+    );
+    this.operation = Promise.resolve()
+      .then(() => options.connection.getCatalog())
+      .then((catalog) =>
+        resolveListOperation(
+          catalog,
+          settings.operationId,
+          settings.rows,
+          settings.change.fields !== undefined,
+        ),
+      );
+    // Handled here once; each poll awaits it again and fails with the same error.
+    this.operation.catch(() => undefined);
+  }
+
+  /** Checks the operation, then schedules the first poll. */
+  start(): void {
+    const { node, persistentContext } = this.options;
+    if (!persistentContext) {
+      node.log(
+        'the watermark is kept in memory context: after a restart this node starts again as on ' +
+          'first deploy; configure a persistent contextStorage to resume where it stopped',
+      );
+    }
+    this.operation.then(
+      () => {
+        if (this.queued === 0 && this.timer === undefined) this.schedule(FIRST_POLL_DELAY_MS);
+      },
+      (err: unknown) => {
+        this.unusable = true;
+        if (this.closed) return;
+        node.status(this.failure(err));
+        node.error(asError(err).message);
+      },
+    );
+  }
+
+  /** An input message: poll now, after any running poll, then restart the interval. */
+  trigger(msg: NodeMessage, done: DoneFunction): void {
+    this.cancelTimer();
+    void this.enqueue(msg).then((err) => done(err));
+  }
+
+  /** Stops the timer and abandons a running poll; resolves once no watermark is being written. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelTimer();
+    await this.saving;
+    this.options.node.status({});
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed || this.unusable) return;
+    this.cancelTimer();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.queued > 0) return; // the queued poll schedules the next one when it ends
+      void this.enqueue(undefined).then((err) => {
+        // A Catch node still gets timed failures, on a message naming the operation.
+        if (err) {
+          this.options.node.error(err, {
+            cw: { operationId: this.options.settings.operationId },
+          } as NodeMessage);
+        }
+      });
+    }, delayMs);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private enqueue(msg: NodeMessage | undefined): Promise<Error | undefined> {
+    this.queued += 1;
+    const run = this.tail
+      .then(() => (this.closed ? undefined : this.pollOnce(msg)))
+      .finally(() => {
+        this.queued -= 1;
+        if (this.queued === 0) this.schedule(this.options.settings.intervalMs);
+      });
+    this.tail = run;
+    return run;
+  }
+
+  /** One poll; answers its error instead of throwing (undefined on success or when abandoned). */
+  private async pollOnce(msg: NodeMessage | undefined): Promise<Error | undefined> {
+    const { node, settings, connection } = this.options;
+    try {
+      const operation = await this.operation;
+      const values = await this.evaluateRows(msg);
+      const client = await connection.getClient();
+      if (this.closed) return undefined;
+      const source = new ListChangeSource(client, operation, values);
+      const output = createChangeOutput(
+        settings.output,
+        { operationId: settings.operationId, topic: source.resourcePath, pollId: randomUUID() },
+        {
+          send: (message) => node.send(message),
+          persist: (watermark) => this.persist(watermark),
+          isClosed: () => this.closed,
+        },
+      );
+      const poller = new ChangePoller(settings.change, source, {
+        load: () => this.store.load(),
+        save: async (watermark) => {
+          if (output.owns(watermark)) return; // saved by the output once its changes were sent
+          if (this.closed) throw new PollAbandonedError();
+          await this.persist(watermark);
+        },
+      });
+      let result: PollResult;
+      try {
+        result = await poller.poll(output.emit);
+      } finally {
+        await output.finish();
+      }
+      if (!this.closed) node.status(this.success(result, output.sent));
+      return undefined;
+    } catch (err) {
+      if (this.closed || err instanceof PollAbandonedError) return undefined;
+      node.status(this.failure(err));
+      return asError(err);
+    }
+  }
+
+  private async evaluateRows(msg: NodeMessage | undefined): Promise<ParameterValue[]> {
+    const { RED, node, settings } = this.options;
+    if (msg === undefined) {
+      const fromMessage = settings.rows.find((row) => row.type === 'msg');
+      if (fromMessage) {
+        throw inputError(
+          `params.${fromMessage.name}`,
+          `reads msg.${fromMessage.value}, but a timed poll has no message`,
+        );
+      }
+    }
+    return evaluateParameterRows(
+      RED,
+      node,
+      settings.rows,
+      msg ?? ({} as NodeMessage),
+      (row) => `params.${row.name}`,
+    );
+  }
+
+  private persist(watermark: Watermark): Promise<void> {
+    const saved = this.store.save(watermark);
+    this.saving = saved.catch(() => undefined);
+    return saved;
+  }
+
+  private success(result: PollResult, sent: number): NodeStatus {
+    const { settings, persistentContext } = this.options;
+    let text = result.established ? 'watching from now' : changesText(sent);
+    let suffix = clockTime(new Date());
+    if (!persistentContext && !this.memoryNoticeShown) {
+      this.memoryNoticeShown = true;
+      suffix = settings.change.start === 'now' ? 'restarts start from now' : 'restarts start over';
+    }
+    text = `${shorten(text)} · ${suffix}`;
+    return { fill: 'green', shape: sent > 0 ? 'dot' : 'ring', text };
+  }
+
+  private failure(err: unknown): NodeStatus {
+    return {
+      fill: 'red',
+      shape: 'ring',
+      text: `${shorten(shortErrorText(err))} · ${clockTime(new Date())}`,
+    };
+  }
+}

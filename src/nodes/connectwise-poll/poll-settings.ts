@@ -1,0 +1,138 @@
+/**
+ * The poll node's saved configuration, checked once at deploy: the interval, the output mode and
+ * the change options. Every problem is an INPUT error naming the setting, so the node can refuse to
+ * start with a status that says what to fix.
+ */
+import {
+  resolveChangeOptions,
+  type ChangePollerOptions,
+  type ResolvedChangeOptions,
+} from '../../core/change-poller';
+import { validateConditions } from '../../core/conditions';
+import { inputError } from '../../core/errors';
+import { POLL_OUTPUTS, type ParameterRow, type PollOutput } from '../../shared/modes';
+import type { PollConfig } from '../../shared/node-configs';
+
+/** Polling faster than this gains little (records carry whole seconds) and eats the rate limit. */
+export const MIN_INTERVAL_SECONDS = 10;
+/** Longer waits than a day are better served by a scheduler; it also keeps setTimeout in range. */
+export const MAX_INTERVAL_SECONDS = 24 * 60 * 60;
+export const DEFAULT_INTERVAL = 1;
+export const DEFAULT_INTERVAL_UNIT = 'm';
+/** The first poll runs this long after deploy, once the flows have started. */
+export const FIRST_POLL_DELAY_MS = 1000;
+
+/** Query parameters the poller sets itself: a parameter row may not set them too. */
+export const POLL_MANAGED_PARAMS = [
+  'conditions',
+  'fields',
+  'page',
+  'pageSize',
+  'pageId',
+  'orderBy',
+];
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 60 * 60 } as const;
+type IntervalUnit = keyof typeof UNIT_SECONDS;
+
+export interface PollSettings {
+  operationId: string;
+  intervalMs: number;
+  output: PollOutput;
+  change: ResolvedChangeOptions;
+  /** Path parameter rows and extra query rows, non-blank, evaluated at each poll. */
+  rows: ParameterRow[];
+}
+
+/** Milliseconds between polls; refuses anything under ten seconds or over a day. */
+export function intervalMilliseconds(
+  interval: number | string | undefined,
+  unit: string | undefined,
+): number {
+  const unitName = (unit || DEFAULT_INTERVAL_UNIT) as IntervalUnit;
+  if (!Object.hasOwn(UNIT_SECONDS, unitName)) {
+    throw inputError('intervalUnit', `must be s, m or h, found ${JSON.stringify(unit)}`);
+  }
+  const text = interval === undefined ? '' : String(interval).trim();
+  const amount = text === '' ? DEFAULT_INTERVAL : Number(text);
+  if (!Number.isFinite(amount) || amount <= 0) {
+    throw inputError('interval', `must be a positive number, found ${JSON.stringify(interval)}`);
+  }
+  const seconds = amount * UNIT_SECONDS[unitName];
+  if (seconds < MIN_INTERVAL_SECONDS) {
+    throw inputError(
+      'interval',
+      `${text}${unitName} is too short: poll every ${MIN_INTERVAL_SECONDS} s or more`,
+    );
+  }
+  if (seconds > MAX_INTERVAL_SECONDS) {
+    throw inputError('interval', `${text}${unitName} is too long: poll at least once a day`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+function pageSizeOf(value: number | string | undefined): number | undefined {
+  if (value === undefined || String(value).trim() === '') return undefined;
+  const size = Number(value);
+  if (!Number.isFinite(size)) {
+    throw inputError(
+      'pageSize',
+      `must be a whole number from 1 to 1000, found ${JSON.stringify(value)}`,
+    );
+  }
+  return size;
+}
+
+function checkRows(rows: ParameterRow[] | undefined): ParameterRow[] {
+  const used = (rows ?? []).filter(
+    (row) => row && row.name && String(row.value ?? '').trim() !== '',
+  );
+  const seen = new Set<string>();
+  for (const row of used) {
+    const lower = row.name.toLowerCase();
+    if (POLL_MANAGED_PARAMS.some((name) => name.toLowerCase() === lower)) {
+      throw inputError(
+        `params.${row.name}`,
+        "is set by the poller; use the node's Conditions, Fields or Page size setting instead",
+      );
+    }
+    if (seen.has(lower)) throw inputError(`params.${row.name}`, 'is given twice');
+    seen.add(lower);
+  }
+  return used;
+}
+
+/** Checks a saved PollConfig and fills in the defaults. */
+export function resolvePollSettings(config: PollConfig): PollSettings {
+  const operationId = String(config.operationId ?? '').trim();
+  if (operationId === '') throw inputError('operationId', 'choose the list to watch');
+  const output = config.output || 'per-record';
+  if (!POLL_OUTPUTS.includes(output)) {
+    throw inputError(
+      'output',
+      `must be ${POLL_OUTPUTS.join(' or ')}, found ${JSON.stringify(output)}`,
+    );
+  }
+  const options: ChangePollerOptions = {
+    pageSize: pageSizeOf(config.pageSize),
+    conditions: config.conditions,
+    fields: config.fields,
+    updatedField: config.updatedField,
+    createdField: config.createdField,
+    idField: config.idField,
+    start: config.start || 'now',
+    since: config.since,
+  };
+  const change = resolveChangeOptions(options);
+  if (change.conditions !== '') {
+    const problem = validateConditions(change.conditions, 'conditions');
+    if (problem) throw problem;
+  }
+  return {
+    operationId,
+    intervalMs: intervalMilliseconds(config.interval, config.intervalUnit),
+    output,
+    change,
+    rows: checkRows(config.params),
+  };
+}
