@@ -157,7 +157,7 @@ export function resolveClientSettings(
     retries: readNumber(config, NUMBER_RULES.retries),
     concurrency: readNumber(config, NUMBER_RULES.concurrency),
     ratePerMinute: readNumber(config, NUMBER_RULES.rateLimit),
-    removeNulls: config.removeNulls === true,
+    removeNulls: config.removeNulls !== false,
   };
 }
 
