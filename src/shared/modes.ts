@@ -14,6 +14,16 @@ export const POLL_OUTPUTS = ['per-record', 'per-poll'] as const;
 /** `per-record`: one message per change; `per-poll`: one message with an array per poll. */
 export type PollOutput = (typeof POLL_OUTPUTS)[number];
 
+/** Query parameters the poller sets itself (watermark conditions, paging, order): no row may set them. */
+export const POLL_MANAGED_PARAMS = [
+  'conditions',
+  'fields',
+  'page',
+  'pageSize',
+  'pageId',
+  'orderBy',
+] as const;
+
 export const POLL_STARTS = ['now', 'since'] as const;
 /** `now`: only changes from the first poll on; `since`: everything changed since a date. */
 export type PollStart = (typeof POLL_STARTS)[number];

@@ -48,6 +48,8 @@ export interface RequestConfig {
   name?: string;
   connection: string;
   operationId: string;
+  /** Label cache written by the editor (the operation's summary); the runtime ignores it. */
+  operationSummary?: string;
   /** Path, query and header parameter rows. */
   params?: ParameterRow[];
   bodySource?: BodySource;
@@ -64,6 +66,8 @@ export interface PollConfig {
   name?: string;
   connection: string;
   operationId: string;
+  /** Label cache written by the editor (the operation's summary); the runtime ignores it. */
+  operationSummary?: string;
   /** Path parameter rows (child collections) and extra query rows. */
   params?: ParameterRow[];
   conditions?: string;

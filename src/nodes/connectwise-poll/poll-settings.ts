@@ -10,7 +10,12 @@ import {
 } from '../../core/change-poller';
 import { validateConditions } from '../../core/conditions';
 import { inputError } from '../../core/errors';
-import { POLL_OUTPUTS, type ParameterRow, type PollOutput } from '../../shared/modes';
+import {
+  POLL_MANAGED_PARAMS,
+  POLL_OUTPUTS,
+  type ParameterRow,
+  type PollOutput,
+} from '../../shared/modes';
 import type { PollConfig } from '../../shared/node-configs';
 
 /** Polling faster than this gains little (records carry whole seconds) and eats the rate limit. */
@@ -22,15 +27,7 @@ export const DEFAULT_INTERVAL_UNIT = 'm';
 /** The first poll runs this long after deploy, once the flows have started. */
 export const FIRST_POLL_DELAY_MS = 1000;
 
-/** Query parameters the poller sets itself: a parameter row may not set them too. */
-export const POLL_MANAGED_PARAMS = [
-  'conditions',
-  'fields',
-  'page',
-  'pageSize',
-  'pageId',
-  'orderBy',
-];
+export { POLL_MANAGED_PARAMS };
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 60 * 60 } as const;
 type IntervalUnit = keyof typeof UNIT_SECONDS;

@@ -1,0 +1,37 @@
+/** The forms' own styles, added to the editor page once. */
+const STYLE_ID = 'cw-manage-editor-styles';
+
+export function installStyles(): void {
+  if (document.getElementById(STYLE_ID)) return;
+  const style = document.createElement('style');
+  style.id = STYLE_ID;
+  style.textContent = `
+.cw-picker { width: 100%; }
+.cw-picker-selected { display: flex; align-items: center; gap: 6px; min-height: 22px; margin-bottom: 6px; overflow: hidden; white-space: nowrap; }
+.cw-picker-selected-label { font-weight: bold; flex-shrink: 0; }
+.cw-picker-none { color: var(--red-ui-secondary-text-color, #888); font-style: italic; }
+.cw-picker-search { margin-bottom: 4px; }
+.cw-picker-search .red-ui-searchBox-container { width: 100%; }
+.cw-picker-tree { position: relative; border: 1px solid var(--red-ui-secondary-border-color, #ccc); border-radius: 4px; }
+.cw-picker-message { position: absolute; top: 10px; left: 10px; right: 10px; color: var(--red-ui-secondary-text-color, #888); font-style: italic; }
+.cw-picker-message.cw-picker-error { color: var(--red-ui-text-color-error, #d6615f); font-style: normal; }
+.cw-op { display: inline-flex; gap: 6px; min-width: 0; max-width: 100%; overflow: hidden; white-space: nowrap; align-items: baseline; }
+.cw-op-method { flex-shrink: 0; width: 48px; font-family: monospace; font-size: 11px; font-weight: bold; }
+.cw-op-get { color: #2e8540; } .cw-op-post { color: #1f6fb2; } .cw-op-put { color: #a86400; }
+.cw-op-patch { color: #7d4eb3; } .cw-op-delete { color: #c0392b; }
+.cw-op-path { font-family: monospace; font-size: 12px; flex-shrink: 0; }
+.cw-op-summary { color: var(--red-ui-secondary-text-color, #777); overflow: hidden; text-overflow: ellipsis; }
+.cw-param-row { display: flex; align-items: center; gap: 8px; }
+.cw-param-name { flex: 0 0 30%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-family: monospace; font-size: 12px; }
+.cw-param-name input { width: 100%; }
+.cw-param-required { color: var(--red-ui-text-color-error, #d6615f); margin-left: 2px; }
+.cw-param-value { flex: 1 1 auto; min-width: 0; }
+.cw-param-add { display: flex; gap: 6px; align-items: center; margin-top: 6px; }
+.cw-param-add select { flex: 1 1 auto; width: auto; }
+.cw-test-result { margin-top: 6px; white-space: pre-wrap; word-break: break-word; }
+.cw-test-ok { color: #2e8540; }
+.cw-test-failed { color: var(--red-ui-text-color-error, #d6615f); }
+.cw-section { margin-top: 12px; }
+`;
+  document.head.appendChild(style);
+}

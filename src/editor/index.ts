@@ -1,0 +1,70 @@
+/**
+ * The editor bundle: what the three forms call, exposed as `window.ConnectWiseManage`. Each form
+ * loads the bundle, so it installs itself only once.
+ */
+import { INPUT_TYPES } from '../shared/modes';
+import { loadIndex, loadOperation } from './catalog-client';
+import { connectionFormValues, prepareConnectionForm } from './connection-form';
+import { installStyles } from './editor-styles';
+import { connectionLabel, pollLabel, requestLabel } from './node-labels';
+import { filterOperations, searchableOperation } from './operation-search';
+import { closePollForm, preparePollForm, savePollForm } from './poll-form';
+import { closeRequestForm, prepareRequestForm, saveRequestForm } from './request-form';
+import {
+  numberInRange,
+  validateApiVersion,
+  validateBody,
+  validateCount,
+  validateHost,
+  validateInterval,
+  validateOpenapiPath,
+  validateParams,
+  validateSince,
+} from './validators';
+
+const api = {
+  version: 1,
+  inputTypes: INPUT_TYPES,
+  request: {
+    prepare: prepareRequestForm,
+    save: saveRequestForm,
+    cancel: closeRequestForm,
+    label: requestLabel,
+  },
+  poll: {
+    prepare: preparePollForm,
+    save: savePollForm,
+    cancel: closePollForm,
+    label: pollLabel,
+  },
+  connection: {
+    prepare: prepareConnectionForm,
+    label: connectionLabel,
+    values: connectionFormValues,
+  },
+  validators: {
+    params: validateParams,
+    body: validateBody,
+    count: validateCount,
+    range: numberInRange,
+    apiVersion: validateApiVersion,
+    interval: validateInterval,
+    since: validateSince,
+    host: validateHost,
+    openapiPath: validateOpenapiPath,
+  },
+  catalog: { loadIndex, loadOperation, filterOperations, searchableOperation },
+};
+
+export type ConnectWiseManageEditor = typeof api;
+
+declare global {
+  interface Window {
+    ConnectWiseManage?: ConnectWiseManageEditor;
+  }
+}
+
+if (!window.ConnectWiseManage) {
+  installStyles();
+  window.ConnectWiseManage = api;
+}

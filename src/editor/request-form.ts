@@ -1,0 +1,127 @@
+/** The connectwise-request node's dialog: operation, parameters, body, response and paging. */
+import type { RequestConfig } from '../shared/node-configs';
+import type { OperationAnswer } from './catalog-client';
+import { ensureSelectValue } from './form-fields';
+import { OperationForm, type OperationNode } from './operation-form';
+
+type RequestNode = OperationNode & Partial<RequestConfig>;
+
+interface RequestDialog {
+  form: OperationForm;
+  /** Created when the fixed body is first shown: most operations never need it. */
+  bodyEditor?: EditorCodeEditor;
+  /** The body text while no editor exists. */
+  body: string;
+  /** The sample body last written into the body, so a new pick may replace it. */
+  lastSample: string;
+}
+
+const dialogs = new WeakMap<object, RequestDialog>();
+const BODY_METHODS = new Set(['post', 'put', 'patch']);
+/** What the runtime fetches at most in `all` mode when the limit is empty. */
+const ALL_PAGES_DEFAULT_LIMIT = '10000';
+
+export function prepareRequestForm(node: RequestNode): void {
+  ensureSelectValue('#node-input-bodySource', 'payload');
+  ensureSelectValue('#node-input-responseType', 'auto');
+  ensureSelectValue('#node-input-paging', 'page');
+  const dialog: RequestDialog = {
+    body: node.body ?? '',
+    lastSample: '',
+    form: new OperationForm({
+      node,
+      prefix: 'connectwise-request',
+      kind: 'all',
+      onDetail: (answer, initial) => showOperation(dialog, answer, initial),
+    }),
+  };
+  dialogs.set(node, dialog);
+
+  // Until the detail arrives, show the sections the saved settings use. Node-RED sizes the
+  // dialog after this function, so nothing here asks for a resize.
+  $('.cw-body-section').toggle(Boolean(node.body) || node.bodySource === 'fixed');
+  $('.cw-paging-section').toggle(Boolean(node.paging) && node.paging !== 'page');
+  showBodyEditor(dialog);
+  showRecordLimit();
+  $('#node-input-bodySource').on('change', () => {
+    showBodyEditor(dialog);
+    RED.tray.resize();
+  });
+  $('#node-input-paging').on('change', () => {
+    showRecordLimit();
+    RED.tray.resize();
+  });
+}
+
+function showRecordLimit(): void {
+  const paging = $('#node-input-paging').val();
+  $('.cw-record-limit-row').toggle(paging !== 'page');
+  // Streaming modes hold one page at a time, so only `all` has a default limit.
+  $('#node-input-recordLimit').attr('placeholder', paging === 'all' ? ALL_PAGES_DEFAULT_LIMIT : '');
+}
+
+export function saveRequestForm(node: RequestNode): void {
+  const dialog = dialogs.get(node);
+  if (!dialog) return;
+  node.params = dialog.form.params();
+  const body = bodyText(dialog);
+  node.body = body.trim() === '' ? '' : body;
+  closeRequestForm(node);
+}
+
+export function closeRequestForm(node: RequestNode): void {
+  const dialog = dialogs.get(node);
+  if (!dialog) return;
+  dialog.bodyEditor?.destroy();
+  dialogs.delete(node);
+}
+
+function bodyText(dialog: RequestDialog): string {
+  return dialog.bodyEditor ? dialog.bodyEditor.getValue() : dialog.body;
+}
+
+function setBodyText(dialog: RequestDialog, text: string): void {
+  if (dialog.bodyEditor) {
+    dialog.bodyEditor.setValue(text, -1);
+  } else {
+    dialog.body = text;
+  }
+}
+
+/** Shows the JSON editor when the body is fixed and the operation takes one. */
+function showBodyEditor(dialog: RequestDialog): void {
+  const fixed = $('#node-input-bodySource').val() === 'fixed';
+  const row = $('.cw-body-editor-row');
+  row.toggle(fixed);
+  if (fixed && !dialog.bodyEditor && $('.cw-body-section').is(':visible')) {
+    dialog.bodyEditor = RED.editor.createEditor({
+      id: 'node-input-cw-body-editor',
+      mode: 'ace/mode/json',
+      value: dialog.body,
+    });
+  }
+}
+
+function showOperation(
+  dialog: RequestDialog,
+  answer: OperationAnswer | undefined,
+  initial: boolean,
+): void {
+  if (!answer) return;
+  const operation = answer.operation;
+  const takesBody = BODY_METHODS.has(operation.method) || operation.body !== undefined;
+  $('.cw-body-section').toggle(takesBody);
+  $('.cw-paging-section').toggle(operation.responseKind === 'list');
+  if (operation.responseKind !== 'list') $('#node-input-paging').val('page').trigger('change');
+  if (takesBody && answer.sampleBody !== undefined) {
+    const sample = JSON.stringify(answer.sampleBody, null, 2);
+    const current = bodyText(dialog);
+    // Never overwrite a body the user wrote; replace an empty one or the previous sample.
+    if (current.trim() === '' || (!initial && current === dialog.lastSample)) {
+      setBodyText(dialog, sample);
+    }
+    dialog.lastSample = sample;
+  }
+  if (takesBody) showBodyEditor(dialog);
+  showRecordLimit();
+}

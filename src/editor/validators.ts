@@ -1,0 +1,144 @@
+/**
+ * Property validators the node definitions use. Node-RED calls them with the node as `this`;
+ * they answer `true` or a message naming what is wrong.
+ */
+import type { ParameterRow } from '../shared/modes';
+import type { PollConfig, RequestConfig } from '../shared/node-configs';
+import { cachedOperation, documentForConnection } from './catalog-client';
+import { isBlank, requiredPathParams } from './parameter-rows';
+
+type Validity = true | string;
+/**
+ * Node-RED reads a returned message only from validators declaring two parameters (value and
+ * options); with one, any string counts as valid. Every validator here declares both.
+ */
+type ValidatorOptions = { label?: string } | undefined;
+
+const SECONDS_PER_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600 };
+export const MINIMUM_POLL_SECONDS = 10;
+
+/**
+ * Every path parameter of the chosen operation has a value. Only checked once the operation's
+ * detail has been fetched in this session (the dialog fetches it); otherwise the runtime checks.
+ */
+export function validateParams(
+  this: Partial<RequestConfig | PollConfig>,
+  rows: ParameterRow[] | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  if (!this.operationId) return true;
+  const answer = cachedOperation(documentForConnection(this.connection), this.operationId);
+  if (!answer) return true;
+  const filled = new Set((rows ?? []).filter((row) => !isBlank(row.value)).map((row) => row.name));
+  const missing = requiredPathParams(answer.operation)
+    .map((spec) => spec.name)
+    .filter((name) => !filled.has(name));
+  return missing.length === 0 ? true : `params: ${missing.join(', ')} needs a value`;
+}
+
+/** A fixed body must be JSON. */
+export function validateBody(
+  this: Partial<RequestConfig>,
+  body: string | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  const source = formValue('bodySource') ?? this.bodySource;
+  if (source !== 'fixed' || isBlank(body)) return true;
+  try {
+    JSON.parse(String(body));
+    return true;
+  } catch (err) {
+    return `body: not valid JSON (${(err as Error).message})`;
+  }
+}
+
+/** Empty, or a whole number of zero or more. */
+export function validateCount(value: unknown, _options?: ValidatorOptions): Validity {
+  if (isBlank(value)) return true;
+  return /^\d+$/.test(String(value).trim()) ? true : 'must be a whole number, 0 or more';
+}
+
+/** Empty (the runtime's default) or a number in range; `integer` refuses fractions. */
+export function numberInRange(
+  min: number,
+  max: number,
+  integer = true,
+): (value: unknown, options?: ValidatorOptions) => Validity {
+  return (value, _options) => {
+    if (isBlank(value)) return true;
+    const text = String(value).trim();
+    const number = Number(text);
+    if (!Number.isFinite(number) || (integer && !Number.isInteger(number))) {
+      return integer ? 'must be a whole number' : 'must be a number';
+    }
+    return number >= min && number <= max ? true : `must be between ${min} and ${max}`;
+  };
+}
+
+/** Empty, or an API version like 2025.1. */
+export function validateApiVersion(value: unknown, _options?: ValidatorOptions): Validity {
+  if (isBlank(value)) return true;
+  return /^\d{4}\.\d+$/.test(String(value).trim()) ? true : 'apiVersion: expected like 2025.1';
+}
+
+/** The poll interval is at least ten seconds in its unit. */
+export function validateInterval(
+  this: Partial<PollConfig>,
+  value: unknown,
+  _options?: ValidatorOptions,
+): Validity {
+  const unit = formValue('intervalUnit') ?? this.intervalUnit ?? 's';
+  const amount = Number(String(value ?? '').trim());
+  if (!Number.isFinite(amount) || String(value ?? '').trim() === '') {
+    return 'interval: must be a number';
+  }
+  const seconds = amount * (SECONDS_PER_UNIT[unit] ?? 1);
+  return seconds >= MINIMUM_POLL_SECONDS
+    ? true
+    : `interval: must be at least ${MINIMUM_POLL_SECONDS} seconds`;
+}
+
+/** `since` needs a date when the poll starts from one. */
+export function validateSince(
+  this: Partial<PollConfig>,
+  value: string | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  const start = formValue('start') ?? this.start;
+  if (start !== 'since') return true;
+  if (isBlank(value)) {
+    // While the dialog is open the date lives in its own input.
+    const typed = $('#node-input-cw-since');
+    if (typed.length && !isBlank(typed.val())) return true;
+    return 'since: a start date is needed';
+  }
+  return Number.isNaN(new Date(String(value)).getTime()) ? 'since: not a date' : true;
+}
+
+/** A custom site needs its host. */
+export function validateHost(
+  this: { site?: string },
+  value: string | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  const site = formValue('site', 'node-config-input-') ?? this.site;
+  return site !== 'custom' || !isBlank(value) ? true : 'host: needed for a custom site';
+}
+
+/** A file document needs its path. */
+export function validateOpenapiPath(
+  this: { openapiSource?: string },
+  value: string | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  const source = formValue('openapiSource', 'node-config-input-') ?? this.openapiSource;
+  return source !== 'file' || !isBlank(value) ? true : 'openapiPath: needed for a file document';
+}
+
+/** While a dialog is open, a sibling field's value comes from its input, not the saved node. */
+function formValue(name: string, prefix = 'node-input-'): string | undefined {
+  const input = $(`#${prefix}${name}`);
+  if (input.length === 0) return undefined;
+  const value = input.val();
+  return typeof value === 'string' ? value : undefined;
+}
