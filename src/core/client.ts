@@ -337,7 +337,8 @@ export class CwClient {
     const method = String(error.config?.method ?? '').toUpperCase();
     // A search is a read, whatever its method.
     const readOnly = method !== 'POST' || /\/search(\?|$)/.test(String(error.config?.url ?? ''));
-    const status = error.response?.status;
+    // An answer cut off mid-body is a dropped connection, whatever status its headers gave.
+    const status = isCutOff(error) ? undefined : error.response?.status;
     if (status !== undefined) {
       if (status === 429) {
         const wait = parseRetryAfter(error.response?.headers['retry-after']);
@@ -422,6 +423,13 @@ export class CwClient {
     const attempts = 1 + Number(err.config?.['axios-retry']?.retryCount ?? 0);
     const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
     const response = err.response;
+    if (response && isCutOff(err)) {
+      return this.error(
+        'NETWORK',
+        plan,
+        `the connection closed before the whole answer arrived${tries}`,
+      );
+    }
     if (!response) {
       if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') {
         return this.error(
@@ -556,6 +564,15 @@ function redactStrings(value: unknown, mask: (text: string) => string): unknown 
     return changed ? result : value;
   }
   return value;
+}
+
+/**
+ * True when the headers said success but the body never fully arrived: the only way a request
+ * fails with a 2xx status, since every 2xx passes `validateStatus`.
+ */
+function isCutOff(error: AxiosError): boolean {
+  const status = error.response?.status;
+  return status !== undefined && status >= 200 && status < 300;
 }
 
 function hasConditions(query: Record<string, QueryValue>): boolean {

@@ -2,6 +2,8 @@
  * The connection config node: where and who. It owns one client (and so one limiter) shared by
  * every node using the connection, created on first use and closed with the node.
  */
+import { existsSync } from 'node:fs';
+
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 
@@ -49,6 +51,30 @@ function describeConnection(config: ConnectionConfig): string {
     host = config.host || config.site || 'no site';
   }
   return config.companyId ? `${host}, company ${config.companyId}` : host;
+}
+
+/**
+ * The catalog of the connection's own OpenAPI document, compiled now rather than on first lookup,
+ * so a missing or unusable file is reported against the setting that names it.
+ */
+function documentCatalog(openapiPath: string | undefined): Catalog {
+  const file = (openapiPath ?? '').trim();
+  const fail = (problem: string): CwError =>
+    new CwError('CATALOG', `openapiPath: ${problem}`, { field: 'openapiPath' });
+  if (!file) throw fail('is required when the OpenAPI document is a file');
+  if (!existsSync(file)) {
+    throw fail(`no file at ${file}: save the ConnectWise OpenAPI document there`);
+  }
+  try {
+    const catalog = getCatalog(file);
+    catalog.meta();
+    return catalog;
+  } catch (err) {
+    if (isCwError(err) && err.code === 'CATALOG') {
+      throw fail(err.message.replace(/^OpenAPI document: /, ''));
+    }
+    throw err;
+  }
 }
 
 /** The editor's admin routes of this node; registering again on the same app changes nothing. */
@@ -110,7 +136,7 @@ export default function registerConnection(RED: NodeAPI): void {
 
     Object.defineProperties(this, {
       returnFailures: { value: config.returnFailures === true, enumerable: true },
-      removeNulls: { value: config.removeNulls === true, enumerable: true },
+      removeNulls: { value: config.removeNulls !== false, enumerable: true },
     });
 
     this.getClient = () => {
@@ -131,7 +157,7 @@ export default function registerConnection(RED: NodeAPI): void {
     };
 
     this.getCatalog = () =>
-      getCatalog(config.openapiSource === 'file' ? config.openapiPath : undefined);
+      config.openapiSource === 'file' ? documentCatalog(config.openapiPath) : getCatalog();
 
     this.describe = () => describeConnection(config);
 
