@@ -48,7 +48,7 @@ describe('resolveClientSettings', () => {
       retries: 3,
       concurrency: 4,
       ratePerMinute: 600,
-      removeNulls: false,
+      removeNulls: true,
     });
   });
 

@@ -111,7 +111,7 @@ describe('connectwise-connection node', function () {
       assert.equal(description, `${new URL(sim.url).host}, company ${sim.credentials.companyId}`);
       assert.ok(!description.includes(sim.credentials.privateKey));
       assert.equal(node.returnFailures, false);
-      assert.equal(node.removeNulls, false);
+      assert.equal(node.removeNulls, true, 'remove null fields is on unless turned off');
     });
 
     it('discovers the codebase from the site when asked', async () => {
