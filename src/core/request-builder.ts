@@ -141,6 +141,15 @@ function buildPath(
     if (/^\.+$/.test(text)) {
       throw inputError(field, `must not be ${JSON.stringify(text)}`, op.operationId);
     }
+    // Encoding alone is not enough: servers that decode %2F or %5C before routing would let
+    // `..%2F` climb out of the segment, so separators are refused in any spelling.
+    if (PATH_SEPARATOR.test(text) || PATH_SEPARATOR.test(percentDecoded(text))) {
+      throw inputError(
+        field,
+        'must not contain "/", "\\" or control characters (a path value is one segment)',
+        op.operationId,
+      );
+    }
     try {
       encoded[name] = encodeURIComponent(text);
     } catch {
@@ -152,6 +161,24 @@ function buildPath(
     }
   }
   return { path: expandPathTemplate(op.path, encoded), templateNames };
+}
+
+// eslint-disable-next-line no-control-regex
+const PATH_SEPARATOR = /[/\\\u0000-\u001f\u007f]/;
+
+/** The text as a server would see it after decoding percent escapes (repeatedly), or as is. */
+function percentDecoded(text: string): string {
+  let current = text;
+  for (let round = 0; round < 3 && current.includes('%'); round++) {
+    try {
+      const next = decodeURIComponent(current);
+      if (next === current) break;
+      current = next;
+    } catch {
+      break;
+    }
+  }
+  return current;
 }
 
 function buildQuery(
