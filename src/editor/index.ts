@@ -3,6 +3,7 @@
  * loads the bundle, so it installs itself only once.
  */
 import { INPUT_TYPES } from '../shared/modes';
+import { callbackLabel, prepareCallbackForm, saveCallbackForm } from './callback-form';
 import { loadIndex, loadOperation } from './catalog-client';
 import { connectionFormValues, prepareConnectionForm } from './connection-form';
 import { installStyles } from './editor-styles';
@@ -36,6 +37,11 @@ const api = {
     save: savePollForm,
     cancel: closePollForm,
     label: pollLabel,
+  },
+  callback: {
+    prepare: prepareCallbackForm,
+    save: saveCallbackForm,
+    label: callbackLabel,
   },
   connection: {
     prepare: prepareConnectionForm,

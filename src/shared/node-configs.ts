@@ -83,3 +83,23 @@ export interface PollConfig {
   /** ISO date for `start: since`. */
   since?: string;
 }
+
+export interface CallbackConfig {
+  name?: string;
+  connection: string;
+  /** `Ticket`, `Company`, ...: the `type` of the `/system/callbacks` record. */
+  callbackType: string;
+  /** `Owner` (every record of the type), `Board`, `Status`, `Company`, ... */
+  level: string;
+  /** The board, status, company ... id the level names; unused for `Owner`. */
+  objectId?: number | string;
+  description?: string;
+  /** Where ConnectWise reaches this Node-RED: `https://nodered.example.com`. */
+  publicUrl: string;
+  /** The endpoint's path under Node-RED's httpNodeRoot; empty: `/connectwise/callback/<node id>`. */
+  path?: string;
+  /** `entity`: the record the delivery carries; `refetch`: the record read again by id. */
+  output?: 'entity' | 'refetch';
+  /** Seconds a delivery counts as already seen; default 600. */
+  dedupeWindow?: number | string;
+}

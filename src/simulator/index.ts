@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { defaultDocumentPath } from '../core/openapi-document';
+import { CallbackDispatcher, type SimCallbacks } from './callbacks';
 import { createClock, type SimClock } from './clock';
 import { FaultList, type FaultSwitch } from './faults';
 import { routeTableFor } from './routes';
@@ -24,6 +25,12 @@ import {
 } from './server';
 import { MemoryStore, type SimStore } from './store';
 
+export type {
+  CallbackDeliveryEntry,
+  DeliveryAttempt,
+  ForgedDelivery,
+  SimCallbacks,
+} from './callbacks';
 export type { SimClock } from './clock';
 export type { FaultKind, FaultMatch, FaultSpec, FaultSwitch, PendingFault } from './faults';
 export type { SeedSize } from './seed';
@@ -70,6 +77,8 @@ export interface Simulator {
   clearLog(): void;
   store: SimStore;
   clock: SimClock;
+  /** Callbacks (webhooks): the deliveries sent, forged and replayed deliveries, key options. */
+  callbacks: SimCallbacks;
   /** Closes the server and every connection, keep-alive ones too. */
   stop(): Promise<void>;
 }
@@ -102,6 +111,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     siteUrl: () => url,
     timers: new Set(),
   };
+  const callbacks = new CallbackDispatcher({
+    store,
+    siteUrl: () => url,
+    companyId: members[0].companyId,
+    timers: context.timers,
+  });
+  context.callbacks = callbacks;
   const handle = createRequestHandler(context);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -147,8 +163,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     store,
     clock,
+    callbacks,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
+        callbacks.stop();
         for (const timer of context.timers) clearTimeout(timer);
         context.timers.clear();
         server.close(() => resolve());

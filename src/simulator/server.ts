@@ -5,6 +5,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { SAMPLE_PNG, contentDisposition, contentTypeForFileName, samplePdf } from './binary-assets';
+import {
+  CALLBACK_KEY_PATTERN,
+  CALLBACKS_COLLECTION,
+  assertNewCallback,
+  type CallbackDispatcher,
+} from './callbacks';
 import { manageTimestamp, type SimClock } from './clock';
 import type { FaultKind, FaultList, FaultSpec, PendingFault } from './faults';
 import { applyJsonPatch } from './json-patch';
@@ -34,6 +40,7 @@ import {
 import type { RouteMatch, RouteTable } from './routes';
 import {
   DEFAULT_ACTOR,
+  collectionKey,
   userFields,
   type MemoryStore,
   type RecordInput,
@@ -84,6 +91,8 @@ export interface HandlerContext {
   siteUrl(): string;
   /** Timers of delayed answers, cleared when the simulator stops. */
   timers: Set<NodeJS.Timeout>;
+  /** Sends callback deliveries and serves their signing keys. */
+  callbacks?: CallbackDispatcher;
 }
 
 interface Answer {
@@ -490,6 +499,12 @@ function dispatch(context: HandlerContext, info: RequestInfo, entry: RequestLogE
     });
   if (info.apiPath === undefined) return notFoundUri();
   info.member = authenticate(context, info);
+  const callbackKey = CALLBACK_KEY_PATTERN.exec(info.apiPath);
+  if (callbackKey && info.method === 'GET' && context.callbacks) {
+    const answer = context.callbacks.signingKeyAnswer(Number(callbackKey[1]));
+    if (!answer) throw notFound(`No callback key with id ${callbackKey[1]}`);
+    return jsonAnswer(200, answer);
+  }
   const match = context.routes.match(info.method, info.apiPath);
   if (!match) return notFoundUri();
   return handleRoute(context, info, match, entry);
@@ -675,6 +690,9 @@ function handleRoute(
       const body = readJsonObject(info, entry, operation.bodySchema);
       const fields = userFields(body);
       checkRequired(context, operation.bodySchema, fields);
+      if (collectionKey(segments.join('/')) === CALLBACKS_COLLECTION) {
+        assertNewCallback(store, fields);
+      }
       const record = store.insert(
         segments.join('/'),
         prepareRecord(context, operation.bodySchema, fields, true),

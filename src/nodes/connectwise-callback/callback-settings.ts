@@ -1,0 +1,144 @@
+/**
+ * The connectwise-callback node's saved configuration and the settings resolved from it, checked
+ * at deploy so a setting that cannot work is named before anything is registered.
+ */
+import type { CallbackSpec } from '../../core/callback-registration';
+import {
+  CALLBACK_TYPES,
+  OWNER_OBJECT_ID,
+  callbackTypeInfo,
+  isOwnerLevel,
+  type CallbackTypeInfo,
+} from '../../core/callback-types';
+import { inputError } from '../../core/errors';
+import type { CallbackConfig } from '../../shared/node-configs';
+
+export type CallbackOutput = NonNullable<CallbackConfig['output']>;
+export type { CallbackConfig };
+
+export interface CallbackSettings {
+  spec: CallbackSpec;
+  typeInfo: CallbackTypeInfo;
+  /** The route on RED.httpNode (`/connectwise/callback/abc`). */
+  routePath: string;
+  output: CallbackOutput;
+  dedupeWindowMs: number;
+}
+
+export const DEFAULT_DEDUPE_WINDOW_S = 600;
+const MAX_DESCRIPTION_LENGTH = 100;
+
+export function defaultCallbackPath(nodeId: string): string {
+  return `/connectwise/callback/${nodeId.replace(/[^A-Za-z0-9_-]/g, '')}`;
+}
+
+function routePathOf(path: string | undefined, nodeId: string): string {
+  const given = (path ?? '').trim();
+  if (given === '') return defaultCallbackPath(nodeId);
+  const withSlash = given.startsWith('/') ? given : `/${given}`;
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(withSlash) || /[:*?()]/.test(withSlash)) {
+    throw inputError(
+      'path',
+      `${JSON.stringify(given)} is not a plain URL path (no : * ? or spaces)`,
+    );
+  }
+  return withSlash.replace(/\/+$/, '') || defaultCallbackPath(nodeId);
+}
+
+function publicBaseOf(publicUrl: string | undefined): URL {
+  const given = (publicUrl ?? '').trim();
+  if (given === '') {
+    throw inputError('publicUrl', 'is required: the address where ConnectWise reaches Node-RED');
+  }
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw inputError('publicUrl', `${JSON.stringify(given)} is not a URL (https://host[:port])`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw inputError('publicUrl', 'must start with https:// (or http://)');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw inputError('publicUrl', 'must not carry user, password, query or fragment');
+  }
+  return url;
+}
+
+/** The callback URL registered in ConnectWise: public base + httpNodeRoot + route path. */
+export function callbackUrl(
+  publicUrl: string,
+  httpNodeRoot: string | undefined,
+  routePath: string,
+): string {
+  const base = publicBaseOf(publicUrl).toString().replace(/\/+$/, '');
+  const root = (httpNodeRoot ?? '/').replace(/^\/*/, '/').replace(/\/+$/, '');
+  return `${base}${root}${routePath}`;
+}
+
+function objectIdOf(level: string, value: number | string | undefined): number {
+  if (isOwnerLevel(level)) return OWNER_OBJECT_ID;
+  const text = String(value ?? '').trim();
+  const id = Number(text);
+  if (text === '' || !Number.isInteger(id) || id < 1) {
+    throw inputError(
+      'objectId',
+      `the ${level} level needs the id of a ${level.toLowerCase()} (a whole number from 1)`,
+    );
+  }
+  return id;
+}
+
+export function resolveCallbackSettings(
+  config: CallbackConfig,
+  nodeId: string,
+  httpNodeRoot?: string,
+): CallbackSettings {
+  const typeInfo = callbackTypeInfo(config.callbackType ?? '');
+  if (!typeInfo) {
+    throw inputError(
+      'callbackType',
+      `${JSON.stringify(config.callbackType ?? '')} is not a callback type (${CALLBACK_TYPES.map((t) => t.type).join(', ')})`,
+    );
+  }
+  const level = (config.level ?? '').trim() || 'Owner';
+  if (!/^[A-Za-z]+$/.test(level))
+    throw inputError('level', `${JSON.stringify(level)} is not a level name`);
+  const description = (config.description ?? '').trim() || `Node-RED ${typeInfo.type} callback`;
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    throw inputError(
+      'description',
+      `is ${description.length} characters, ConnectWise takes at most 100`,
+    );
+  }
+  const routePath = routePathOf(config.path, nodeId);
+  const url = callbackUrl(config.publicUrl, httpNodeRoot, routePath);
+  if (url.includes('"')) throw inputError('publicUrl', 'must not contain double quotes');
+  const windowText = String(config.dedupeWindow ?? '').trim();
+  const windowS = windowText === '' ? DEFAULT_DEDUPE_WINDOW_S : Number(windowText);
+  if (!Number.isFinite(windowS) || windowS < 0 || windowS > 86_400) {
+    throw inputError(
+      'dedupeWindow',
+      `${JSON.stringify(windowText)} is not a number of seconds from 0 to 86400`,
+    );
+  }
+  const output = config.output ?? 'entity';
+  if (output !== 'entity' && output !== 'refetch') {
+    throw inputError('output', `${JSON.stringify(output)} is not entity or refetch`);
+  }
+  const canonicalLevel =
+    typeInfo.levels.find((known) => known.toLowerCase() === level.toLowerCase()) ?? level;
+  return {
+    spec: {
+      url,
+      type: typeInfo.type,
+      level: canonicalLevel,
+      objectId: objectIdOf(canonicalLevel, config.objectId),
+      description,
+    },
+    typeInfo,
+    routePath,
+    output,
+    dedupeWindowMs: windowS * 1000,
+  };
+}
