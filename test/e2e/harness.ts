@@ -20,7 +20,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = '@msp-nodes/node-red-connectwise-manage';
-export const ARTIFACTS_DIR = path.join(PACKAGE_ROOT, 'test-artifacts');
+export const ARTIFACTS_DIR = path.join(PACKAGE_ROOT, 'test-artifacts', 'e2e');
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -148,7 +148,13 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
-/** Saves a screenshot of the page to test-artifacts/; answers its path. */
+/** Empties test-artifacts/e2e/, so what it holds is from the last run only. */
+export function clearArtifacts(): void {
+  rmSync(ARTIFACTS_DIR, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+}
+
+/** Saves a screenshot of the page to test-artifacts/e2e/; answers its path. */
 export async function saveArtifact(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);

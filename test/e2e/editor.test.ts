@@ -1,0 +1,600 @@
+/**
+ * The editor as a user drives it, in headless Chromium against a real Node-RED with this package
+ * and the ConnectWise simulator: a connection added and tested from the request node's dialog,
+ * operations found with the picker, a flow deployed and run, its answer read in the debug
+ * sidebar, a poll node reporting a ticket changed in the simulator, and the typed secrets kept
+ * out of every exported flow. Prints how quickly the picker opens and filters.
+ *
+ * Needs the build (`npm run build`) and Chromium at /usr/bin/chromium. Screenshots go to
+ * test-artifacts/e2e/ (one per failed test too); with UPDATE_DOCS_SCREENSHOTS=1 the README's picker
+ * screenshot in docs/ is written again.
+ */
+import { strict as assert } from 'node:assert';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import type { Browser, Locator, Page } from 'playwright-core';
+
+import { startSimulator, type Simulator } from '../../src/simulator';
+import {
+  PACKAGE_ROOT,
+  clearArtifacts,
+  launchChromium,
+  requireBuild,
+  requireChromium,
+  saveArtifact,
+  startEditorServer,
+  timingRow,
+  timingTable,
+  type EditorServer,
+} from './harness';
+
+const FLOW_ID = 'e2e.flow';
+const IDS = {
+  notesInject: 'e2e.inject.notes',
+  notesRequest: 'e2e.request.notes',
+  notesDebug: 'e2e.debug.notes',
+  pollInject: 'e2e.inject.poll',
+  poll: 'e2e.poll',
+  pollDebug: 'e2e.debug.poll',
+};
+const NOTES_DEBUG_NAME = 'ticket notes';
+const POLL_DEBUG_NAME = 'changed tickets';
+/** Distinctive secrets, so finding them anywhere they must not be is unambiguous. */
+const MEMBER = {
+  companyId: 'e2e-msp',
+  publicKey: 'PubE2eKey7f3a91',
+  privateKey: 'PrivE2eKey9c1d44',
+};
+const CONNECTION_NAME = 'ConnectWise simulator';
+const CREDENTIAL_SECRET = 'editor-test-credential-secret';
+const DOCS_SCREENSHOT = path.join(PACKAGE_ROOT, 'docs', 'editor-picker.png');
+
+const PICKER_ROWS = '.cw-picker-tree .red-ui-treeList-label';
+const PICKER_SEARCH = '.cw-picker-search input';
+const TICKETS = 'service/tickets';
+
+interface EditorProbes {
+  openDialogTimed(nodeId: string, readySelector: string): Promise<number>;
+  filterTimings(
+    queries: string[],
+    msBetweenKeys: number,
+  ): Promise<{
+    handler: number[];
+    shown: number[];
+    /** The search text after each keystroke. */
+    typed: string[];
+    counts: Record<string, string>;
+  }>;
+}
+
+interface PageElement {
+  value?: string;
+  textContent: string | null;
+}
+
+/**
+ * The parts of the page's globals the tests use. Callbacks run in the page reach them through
+ * `globalThis` (the test typings know no DOM).
+ */
+interface EditorWindow {
+  document: { querySelector(selector: string): PageElement | null };
+  RED: {
+    nodes: {
+      node(id: string): Record<string, unknown> | null;
+      dirty(): boolean;
+      createCompleteNodeSet(): unknown[];
+    };
+    view: { importNodes(nodes: unknown[], options: Record<string, unknown>): void };
+    workspaces: { active(): string };
+  };
+  cwE2E: EditorProbes;
+  ConnectWiseManage?: unknown;
+}
+
+/** One flow of the test: inject -> node under test -> debug, on one row of the workspace. */
+function injectAndDebug(
+  row: number,
+  ids: { inject: string; subject: string; debug: string },
+  subject: Record<string, unknown>,
+  names: { inject: string; debug: string },
+): Record<string, unknown>[] {
+  const y = 80 + row * 100;
+  return [
+    {
+      id: ids.inject,
+      type: 'inject',
+      z: FLOW_ID,
+      x: 110,
+      y,
+      name: names.inject,
+      props: [{ p: 'payload' }],
+      repeat: '',
+      crontab: '',
+      once: false,
+      onceDelay: 0.1,
+      topic: '',
+      payload: '',
+      payloadType: 'date',
+      wires: [[ids.subject]],
+    },
+    { id: ids.subject, z: FLOW_ID, x: 360, y, wires: [[ids.debug]], ...subject },
+    {
+      id: ids.debug,
+      type: 'debug',
+      z: FLOW_ID,
+      x: 630,
+      y,
+      name: names.debug,
+      active: true,
+      tosidebar: true,
+      console: false,
+      tostatus: false,
+      complete: 'payload',
+      targetType: 'msg',
+      wires: [],
+    },
+  ];
+}
+
+function mustHave<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is missing: an earlier step failed`);
+  return value;
+}
+
+/** Text as the browser renders it, with the non-breaking spaces of code editors made plain. */
+async function visibleText(locator: Locator): Promise<string> {
+  return (await locator.innerText()).replace(/\u00a0/g, ' ');
+}
+
+describe('editor in Chromium', function () {
+  this.timeout(60_000);
+
+  let sim: Simulator | undefined;
+  let server: EditorServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const timings: { coldOpenMs?: number } = {};
+  let connectionId: string | undefined;
+
+  before(async function () {
+    this.timeout(90_000);
+    requireChromium();
+    requireBuild();
+    clearArtifacts();
+    sim = await startSimulator({ members: [MEMBER] });
+    server = await startEditorServer({
+      credentialSecret: CREDENTIAL_SECRET,
+      flows: [{ id: FLOW_ID, type: 'tab', label: 'Editor test' }],
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
+    await page.goto(server.url);
+    await page
+      .waitForFunction(
+        ([flowId]) => {
+          // Until the editor has loaded, RED and the bundle are not there yet.
+          const w = globalThis as unknown as Partial<EditorWindow>;
+          return Boolean(w.ConnectWiseManage && w.RED?.workspaces?.active() === flowId);
+        },
+        [FLOW_ID],
+        { timeout: 45_000 },
+      )
+      .catch((err: Error) => {
+        throw new Error(`the editor did not load with this package's nodes: ${err.message}`);
+      });
+    await page.addScriptTag({ path: path.join(__dirname, 'editor-page.js') });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !browser) return;
+    const name = `failure-${(this.currentTest.title ?? 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+    const file = await saveArtifact(page, name).catch(() => undefined);
+    const output = server?.output().split('\n').slice(-25).join('\n') ?? '';
+    console.log(`    screenshot: ${file ?? '(none)'}\n    Node-RED said last:\n${output}`);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await server?.stop();
+    await sim?.stop();
+  });
+
+  /** Double-clicks a node of the workspace, as a user opens its dialog. */
+  async function doubleClickNode(id: string): Promise<void> {
+    const box = await page.locator(`[id="${id}"] .red-ui-flow-node`).boundingBox();
+    if (!box) throw new Error(`node ${id} is not drawn in the workspace`);
+    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+  }
+
+  /** Clicks an inject node's button; answers once the runtime has accepted the injection. */
+  async function clickInjectButton(id: string): Promise<void> {
+    const button = page.locator(`[id="${id}"] .red-ui-flow-node-button-button`);
+    // Right after a deploy the editor sometimes lets a click on the button pass without
+    // injecting: try again a few times.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const box = await button.boundingBox();
+      if (!box) throw new Error(`the button of inject node ${id} is not drawn`);
+      const injected = page
+        .waitForResponse((response) => response.url().endsWith(`/inject/${id}`), {
+          timeout: 3000,
+        })
+        .catch(() => undefined);
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      const response = await injected;
+      if (response) {
+        assert.equal(response.status(), 200, `the runtime refused the injection of ${id}`);
+        return;
+      }
+    }
+    throw new Error(`clicking the button of inject node ${id} injected nothing`);
+  }
+
+  async function importFlow(nodes: Record<string, unknown>[]): Promise<void> {
+    await page.evaluate((flow) => {
+      const { RED } = globalThis as unknown as EditorWindow;
+      // As dropped from the palette (defaults applied), but placed where the flow says rather
+      // than attached to the mouse.
+      RED.view.importNodes(flow, {
+        generateIds: false,
+        notify: false,
+        touchImport: true,
+        applyNodeDefaults: true,
+      });
+    }, nodes);
+    // A click on empty canvas clears the selection the import leaves.
+    await page.mouse.click(600, 650);
+  }
+
+  async function typeSearch(query: string): Promise<void> {
+    await page.fill(PICKER_SEARCH, '');
+    await page.locator(PICKER_SEARCH).pressSequentially(query, { delay: 15 });
+  }
+
+  /** The picker's row of an operation (its tooltip starts with the operationId and a newline). */
+  function operationRow(operationId: string): Locator {
+    return page.locator(`.cw-picker-tree .cw-op[title^="${operationId}\\A "]`);
+  }
+
+  async function deploy(): Promise<void> {
+    await page.click('#red-ui-header-button-deploy');
+    await page
+      .waitForFunction(() => !(globalThis as unknown as EditorWindow).RED.nodes.dirty())
+      .catch(() => {
+        throw new Error('the deploy did not finish (a confirmation or an error is showing?)');
+      });
+    await page.locator('#red-ui-full-shade').waitFor({ state: 'hidden' });
+  }
+
+  async function showDebugSidebar(): Promise<void> {
+    await page.click('#red-ui-tab-debug-link-button');
+    await page.locator('#red-ui-sidebar-content .red-ui-debug-content').first().waitFor();
+  }
+
+  /** The newest debug message of a debug node, every object in it expanded; its text. */
+  async function debugMessageText(debugName: string): Promise<string> {
+    const message = page
+      .locator('.red-ui-debug-msg')
+      .filter({ has: page.locator('.red-ui-debug-msg-name', { hasText: `node: ${debugName}` }) })
+      .last();
+    await message.waitFor({ timeout: 15_000 }).catch(() => {
+      throw new Error(`no message from debug node "${debugName}" reached the debug sidebar`);
+    });
+    // The top level first, then the records of a list (their own objects stay closed).
+    await message
+      .locator(
+        '.red-ui-debug-msg-top-level > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
+      )
+      .click();
+    const records = message.locator(
+      '.red-ui-debug-msg-top-level > .red-ui-debug-msg-array-rows > .red-ui-debug-msg-object-entry > .red-ui-debug-msg-element.collapsed > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
+    );
+    for (let left = await records.count(); left > 0; left--) {
+      await records.first().click();
+    }
+    return visibleText(message);
+  }
+
+  it('adds a connection from the request dialog, and "Test connection" reaches the simulator', async function () {
+    const simulator = mustHave(sim, 'the simulator');
+    await importFlow(
+      injectAndDebug(
+        0,
+        { inject: IDS.notesInject, subject: IDS.notesRequest, debug: IDS.notesDebug },
+        { type: 'connectwise-request' },
+        { inject: 'get notes', debug: NOTES_DEBUG_NAME },
+      ),
+    );
+    const started = Date.now();
+    await doubleClickNode(IDS.notesRequest);
+    await page.locator(PICKER_ROWS).first().waitFor();
+    timings.coldOpenMs = Date.now() - started;
+
+    await page.click('#node-input-btn-connection-add');
+    await page.locator('#node-config-input-companyId').waitFor();
+    await page.fill('#node-config-input-name', CONNECTION_NAME);
+    await page.selectOption('#node-config-input-site', 'custom');
+    await page.fill('#node-config-input-host', simulator.url);
+    await page.check('#node-config-input-discoverCodebase');
+    await page.fill('#node-config-input-companyId', MEMBER.companyId);
+    await page.fill('#node-config-input-publicKey', MEMBER.publicKey);
+    await page.fill('#node-config-input-privateKey', MEMBER.privateKey);
+    await page.fill('#node-config-input-clientId', simulator.credentials.clientId);
+    await page.click('#node-config-cw-test');
+    const result = page.locator('#node-config-cw-test-result');
+    await page
+      .locator('#node-config-cw-test-result.cw-test-ok, #node-config-cw-test-result.cw-test-failed')
+      .waitFor();
+    const verdict = await visibleText(result);
+    assert.ok(
+      await result.evaluate((element) => element.classList.contains('cw-test-ok')),
+      `Test connection failed: ${verdict}`,
+    );
+    assert.match(verdict, /v2025\.1\.10431/, 'the version the simulator reports is shown');
+    assert.match(verdict, /Simulated MSP/, 'the company the site reports is shown');
+    await saveArtifact(page, 'connection-dialog');
+
+    await page.click('#node-config-dialog-ok');
+    const select = page.locator('#node-input-connection');
+    await page.waitForFunction(() => {
+      const { document } = globalThis as unknown as EditorWindow;
+      const value = document.querySelector('#node-input-connection')?.value;
+      return value !== undefined && value !== '' && value !== '_ADD_';
+    });
+    connectionId = await select.inputValue();
+    assert.equal(await visibleText(select.locator('option:checked')), CONNECTION_NAME);
+  });
+
+  it('finds postServiceTickets by typing "post ticket" and shows its sample body', async function () {
+    mustHave(connectionId, 'the connection');
+    const nodeRed = mustHave(server, 'Node-RED');
+    await typeSearch('post ticket');
+    await operationRow('postServiceTickets').click();
+    await page
+      .locator('.cw-body-section')
+      .waitFor({ state: 'visible' })
+      .catch(() => {
+        throw new Error('picking a POST operation did not show the body section');
+      });
+    assert.match(
+      await visibleText(page.locator('.cw-picker-selected')),
+      /POST\s*\/service\/tickets/,
+    );
+
+    await page.selectOption('#node-input-bodySource', 'fixed');
+    const editorLines = page.locator('#node-input-cw-body-editor .view-lines');
+    await page.waitForFunction(
+      () => {
+        const { document } = globalThis as unknown as EditorWindow;
+        const lines = document.querySelector('#node-input-cw-body-editor .view-lines');
+        return /summary/.test(lines?.textContent ?? '');
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    const shown = JSON.parse(await visibleText(editorLines)) as unknown;
+    const answer = (await (
+      await fetch(`${nodeRed.url}connectwise-manage/catalog/operations/postServiceTickets`)
+    ).json()) as { sampleBody: unknown };
+    assert.deepEqual(shown, answer.sampleBody, 'the body editor holds the operation sample');
+    // The next pick takes no body; leave the body to msg.payload as most flows do.
+    await page.selectOption('#node-input-bodySource', 'payload');
+  });
+
+  it('runs a ticket-notes request from an inject node and shows the notes in the debug sidebar', async function () {
+    const simulator = mustHave(sim, 'the simulator');
+    mustHave(connectionId, 'the connection');
+    const ticket = mustHave(
+      simulator.store
+        .list(TICKETS)
+        .find((ticket) => simulator.store.count(`${TICKETS}/${ticket.id}/notes`) >= 2),
+      'a seeded ticket with two notes or more',
+    );
+
+    await typeSearch('ticket notes');
+    const row = operationRow('getServiceTicketsByParentIdNotes');
+    await row.waitFor();
+    await row.scrollIntoViewIfNeeded();
+    await row.hover();
+    const shot = await saveArtifact(page, 'editor-picker');
+    if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
+      mkdirSync(path.dirname(DOCS_SCREENSHOT), { recursive: true });
+      copyFileSync(shot, DOCS_SCREENSHOT);
+    }
+    await row.click();
+
+    const parentRow = page.locator('.cw-param-row').filter({
+      has: page.locator('.cw-param-name', { hasText: 'parentId' }),
+    });
+    await parentRow.waitFor().catch(() => {
+      throw new Error('picking getServiceTicketsByParentIdNotes showed no parentId row');
+    });
+    assert.equal(await parentRow.locator('.cw-param-required').count(), 1, 'parentId is required');
+    await parentRow.locator('input.red-ui-typedInput-input').fill(String(ticket.id));
+    await saveArtifact(page, 'request-dialog-notes');
+    await page.click('#node-dialog-ok');
+
+    const saved = await page.evaluate((id) => {
+      const node = (globalThis as unknown as EditorWindow).RED.nodes.node(id);
+      return node && { operationId: node.operationId, params: node.params, valid: node.valid };
+    }, IDS.notesRequest);
+    assert.deepEqual(saved, {
+      operationId: 'getServiceTicketsByParentIdNotes',
+      params: [{ name: 'parentId', type: 'num', value: String(ticket.id) }],
+      valid: true,
+    });
+
+    await deploy();
+    await clickInjectButton(IDS.notesInject);
+    await showDebugSidebar();
+    const text = await debugMessageText(NOTES_DEBUG_NAME);
+    const notes = simulator.store.list(`${TICKETS}/${ticket.id}/notes`);
+    assert.match(
+      text,
+      new RegExp(`array\\[${notes.length}\\]`),
+      `the ${notes.length} notes arrive`,
+    );
+    for (const note of notes) {
+      assert.ok(text.includes(String(note.text)), `note ${note.id} is shown:\n${text}`);
+    }
+  });
+
+  it('polls getServiceTickets and shows a ticket changed in the simulator in the debug sidebar', async function () {
+    const simulator = mustHave(sim, 'the simulator');
+    const connection = mustHave(connectionId, 'the connection');
+    await importFlow(
+      injectAndDebug(
+        1,
+        { inject: IDS.pollInject, subject: IDS.poll, debug: IDS.pollDebug },
+        { type: 'connectwise-poll' },
+        { inject: 'poll now', debug: POLL_DEBUG_NAME },
+      ),
+    );
+    await doubleClickNode(IDS.poll);
+    await page.locator(PICKER_ROWS).first().waitFor();
+    await page.selectOption('#node-input-connection', connection);
+    await typeSearch('getServiceTickets');
+    await operationRow('getServiceTickets').click();
+    await page.waitForFunction(() => {
+      const { document } = globalThis as unknown as EditorWindow;
+      return document.querySelector('#node-input-operationId')?.value === 'getServiceTickets';
+    });
+    await saveArtifact(page, 'poll-dialog');
+    await page.click('#node-dialog-ok');
+    await deploy();
+
+    // The first poll only notes where to start from.
+    const status = page.locator(`[id="${IDS.poll}"] .red-ui-flow-node-status-label`);
+    await page
+      .waitForFunction((id) => {
+        const { document } = globalThis as unknown as EditorWindow;
+        const label = document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`);
+        return /watching from now/.test(label?.textContent ?? '');
+      }, IDS.poll)
+      .catch(async () => {
+        throw new Error(
+          `the poll node did not start watching: status "${await status.textContent()}"`,
+        );
+      });
+
+    const ticket = simulator.store.list(TICKETS)[3];
+    const summary = `Editor test: printer jams on floor ${ticket.id}`;
+    simulator.store.update(TICKETS, ticket.id, { summary }, 'e2e');
+    await clickInjectButton(IDS.pollInject);
+    await showDebugSidebar();
+    const text = await debugMessageText(POLL_DEBUG_NAME);
+    assert.ok(text.includes(summary), `the changed ticket is shown:\n${text}`);
+    assert.match(text, new RegExp(`id: ${ticket.id}\\b`));
+  });
+
+  it('keeps the typed credentials out of the exported flow, GET /flows and the flows file', async function () {
+    const nodeRed = mustHave(server, 'Node-RED');
+    const simulator = mustHave(sim, 'the simulator');
+    mustHave(connectionId, 'the connection');
+    const secrets = [MEMBER.publicKey, MEMBER.privateKey, simulator.credentials.clientId];
+
+    await page.click('#red-ui-header-button-sidemenu');
+    await page.click('#menu-item-export');
+    await page.click('#red-ui-clipboard-dialog-export-rng-full');
+    const exported = await page.locator('#red-ui-clipboard-dialog-export-text').inputValue();
+    await page.click('#red-ui-clipboard-dialog-cancel');
+    const nodeSet = await page.evaluate(() =>
+      JSON.stringify((globalThis as unknown as EditorWindow).RED.nodes.createCompleteNodeSet()),
+    );
+    const flowsAnswer = await (await fetch(`${nodeRed.url}flows`)).text();
+    const places: [string, string][] = [
+      ['the Export dialog', exported],
+      ['RED.nodes.createCompleteNodeSet()', nodeSet],
+      ['GET /flows', flowsAnswer],
+      ['flows.json', nodeRed.flowsFileText()],
+      ['flows_cred.json', readFileSync(path.join(nodeRed.userDir, 'flows_cred.json'), 'utf8')],
+    ];
+    for (const [where, text] of places) {
+      if (where !== 'flows_cred.json') {
+        assert.ok(text.includes('connectwise-connection'), `${where} holds the connection node`);
+      }
+      for (const secret of secrets) {
+        assert.ok(!text.includes(secret), `${where} shows a typed secret`);
+      }
+    }
+  });
+
+  it('opens the picker and filters the full catalog quickly (timings printed)', async function () {
+    mustHave(connectionId, 'the connection');
+    /** Opens a dialog, times it, and cancels it. */
+    const timeDialog = async (nodeId: string, readySelector: string): Promise<number> => {
+      const ms = await page.evaluate(
+        (args) =>
+          (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(args.nodeId, args.ready),
+        { nodeId, ready: readySelector },
+      );
+      await page.click('#node-dialog-cancel');
+      await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
+      return ms;
+    };
+    const requestOpens: number[] = [];
+    const injectOpens: number[] = [];
+    // Node-RED's own inject dialog is the baseline: what any dialog costs to open.
+    for (let i = 0; i < 3; i++) {
+      requestOpens.push(await timeDialog(IDS.notesRequest, `${PICKER_ROWS}, ${PICKER_SEARCH}`));
+      injectOpens.push(await timeDialog(IDS.notesInject, '#node-input-name'));
+    }
+
+    await page.evaluate(
+      (args) =>
+        (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(args.nodeId, args.ready),
+      { nodeId: IDS.notesRequest, ready: PICKER_SEARCH },
+    );
+    const queries = ['post ticket', 'ticket notes', 'getServiceTickets'];
+    const keys = await page.evaluate(
+      (args) => (globalThis as unknown as EditorWindow).cwE2E.filterTimings(args.queries, 20),
+      { queries },
+    );
+    await page.click('#node-dialog-cancel');
+
+    const median = (samples: number[]): number =>
+      [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+    const rows = [
+      timingRow('request dialog open -> picker usable', requestOpens),
+      timingRow('inject dialog open -> form shown (baseline)', injectOpens),
+      timingRow('keystroke -> rows filtered (input handler)', keys.handler),
+      timingRow('keystroke -> matching groups built, next frame', keys.shown),
+    ];
+    const counts = Object.entries(keys.counts)
+      .map(([query, count]) => `"${query}" ${count}`)
+      .join(', ');
+    const slowest = keys.shown
+      .map((ms, i) => ({ ms, text: keys.typed[i] }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 3)
+      .map(({ ms, text }) => `"${text}" ${ms.toFixed(0)} ms`)
+      .join(', ');
+    const notes = [
+      `request dialog / inject dialog (medians): ${(median(requestOpens) / median(injectOpens)).toFixed(2)}x`,
+      `first open, index fetched (measured from the test): ${timings.coldOpenMs ?? '?'} ms`,
+      `matches: ${counts}`,
+      `slowest keystrokes (groups built): ${slowest}`,
+    ];
+    const indent = (line: string): string => `    ${line}`;
+    console.log(
+      [
+        '',
+        'Operation picker, full catalog, headless Chromium',
+        ...timingTable(rows).split('\n'),
+        ...notes,
+        '',
+      ]
+        .map(indent)
+        .join('\n'),
+    );
+    assert.equal(keys.handler.length, queries.join('').length, 'every keystroke was timed');
+  });
+
+  it('raised no script errors in the editor', function () {
+    assert.deepEqual(pageErrors, []);
+  });
+});
