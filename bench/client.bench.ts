@@ -2,6 +2,8 @@
  * CwClient against raw axios with the same keep-alive agent, both talking to the simulator over
  * loopback: what the client's limiter, retry wrapper and answer handling cost per request.
  * Prints p50/p99 latency at concurrency 1 and throughput at concurrency 16, medians of 3 runs.
+ *
+ *   npx tsx bench/client.bench.ts [--quick] [--json]
  */
 import * as http from 'node:http';
 
@@ -10,26 +12,19 @@ import axios, { type AxiosInstance } from 'axios';
 import { CwClient } from '../src/core/client';
 import type { ClientSettings } from '../src/core/http-types';
 import { startSimulator } from '../src/simulator';
+import { benchArgs, figureOf, report, runBench } from './lib/figures';
 
+const args = benchArgs();
 const RUNS = 3;
-const SEQUENTIAL_REQUESTS = 1000;
-const PARALLEL_REQUESTS = 4000;
+const SEQUENTIAL_REQUESTS = args.quick ? 300 : 1000;
+const PARALLEL_REQUESTS = args.quick ? 1500 : 4000;
 const PARALLEL_WORKERS = 16;
-const WARMUP_REQUESTS = 300;
+const WARMUP_REQUESTS = args.quick ? 100 : 300;
 
 type Send = () => Promise<unknown>;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function spread(values: number[]): string {
-  return `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
 }
 
 async function latency(send: Send, count: number): Promise<{ p50: number; p99: number }> {
@@ -63,6 +58,7 @@ async function warm(send: Send): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const startedAt = performance.now();
   const sim = await startSimulator();
   const { companyId, publicKey, privateKey, clientId } = sim.credentials;
   const baseUrl = sim.baseUrl();
@@ -126,28 +122,37 @@ async function main(): Promise<void> {
   await sim.stop();
 
   const rows = [
-    ['p50 latency, c=1 (ms)', 'p50', 'lower'],
-    ['p99 latency, c=1 (ms)', 'p99', 'lower'],
-    [`throughput, c=${PARALLEL_WORKERS} (req/s)`, 'rps', 'higher'],
+    ['p50 latency, c=1', 'p50', 'ms'],
+    ['p99 latency, c=1', 'p99', 'ms'],
+    [`throughput, c=${PARALLEL_WORKERS}`, 'rps', 'req/s'],
   ] as const;
-  console.log(`GET ${path} against the simulator, ${RUNS} runs (median, [min–max])`);
-  console.table(
-    rows.map(([label, key, better]) => {
-      const clientMedian = median(results.client[key]);
-      const axiosMedian = median(results.axios[key]);
-      return {
-        measure: label,
-        'raw axios': `${axiosMedian.toFixed(3)} [${spread(results.axios[key])}]`,
-        CwClient: `${clientMedian.toFixed(3)} [${spread(results.client[key])}]`,
-        'client / axios': (clientMedian / axiosMedian).toFixed(3),
-        target: key === 'rps' ? '>= 0.90' : key === 'p50' ? '<= 1.10' : '-',
-        better,
-      };
+  const figures = rows.flatMap(([label, key, unit]) => [
+    figureOf(`${label}: CwClient`, unit, results.client[key], {
+      baseline: { name: 'raw axios', values: results.axios[key] },
+      ...(key === 'rps'
+        ? {
+            target: 'ratio >= 0.90',
+            meets: (_median: number, ratio?: number) => (ratio ?? 0) >= 0.9,
+          }
+        : key === 'p50'
+          ? {
+              target: 'ratio <= 1.10',
+              meets: (_median: number, ratio?: number) => (ratio ?? Infinity) <= 1.1,
+            }
+          : {}),
     }),
+    figureOf(`${label}: raw axios`, unit, results.axios[key]),
+  ]);
+  report(
+    'client',
+    args,
+    startedAt,
+    [
+      `GET ${path} against the simulator in the same process (one event loop for both ends), ${RUNS} runs in alternating order after ${WARMUP_REQUESTS} warm-up requests each`,
+      `latency: ${SEQUENTIAL_REQUESTS} sequential requests per run; throughput: ${PARALLEL_REQUESTS} requests by ${PARALLEL_WORKERS} workers per run; raw axios shares the keep-alive agent settings and auth`,
+    ],
+    figures,
   );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBench(main);

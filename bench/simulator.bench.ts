@@ -3,9 +3,9 @@
  * without the TypeScript loader) and runs in a child process; the load comes from this one at
  * concurrency 16 over keep-alive connections, through a node:http keep-alive agent and through
  * raw sockets (a cheaper client, closer to the server's own ceiling on a 2-core machine).
- *   npx tsx bench/simulator.bench.ts
+ *   npx tsx bench/simulator.bench.ts [--quick] [--json]
  * Prints requests/s for GET by id, list (pageSize 25) and create (median and spread of 3 runs
- * of ~3 s), then start time and RSS with 100 and 100,000 tickets.
+ * of ~3 s, ~1 s when quick), then start time and RSS with 100 and 100,000 tickets.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,9 @@ import * as path from 'node:path';
 
 import { buildSync } from 'esbuild';
 
+import { benchArgs, figureOf, report, runBench, type Figure } from './lib/figures';
+
+const args = benchArgs();
 const ROOT = path.resolve(__dirname, '..');
 // Two folders below the package root, as dist/simulator is, so the document is found the same way.
 const CLI = path.join(ROOT, 'bench', 'out', 'simulator-cli.js');
@@ -31,7 +34,7 @@ function bundleSimulator(): void {
   });
 }
 const CONCURRENCY = 16;
-const RUN_MS = 3000;
+const RUN_MS = args.quick ? 1000 : 3000;
 const RUNS = 3;
 const AUTH = `Basic ${Buffer.from('msp+simPublicKey:simPrivateKey').toString('base64')}`;
 
@@ -187,7 +190,11 @@ const median = (values: number[]): number =>
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+const TARGET_PER_SECOND = 3000;
+
 async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const figures: Figure[] = [];
   const scenarios: { name: string; call: (i: number) => Call }[] = [
     {
       name: 'GET by id',
@@ -224,6 +231,20 @@ async function main(): Promise<void> {
       await client.run(sim.baseUrl, scenario.call, 500); // warm-up, discarded
       const runs: number[] = [];
       for (let r = 0; r < RUNS; r++) runs.push(await client.run(sim.baseUrl, scenario.call));
+      figures.push(
+        figureOf(
+          `${scenario.name}, ${client.name}`,
+          'req/s',
+          runs,
+          // The promise is about GET requests.
+          scenario.name === 'GET by id'
+            ? {
+                target: `>= ${fmt(TARGET_PER_SECOND)} req/s`,
+                meets: (value) => value >= TARGET_PER_SECOND,
+              }
+            : {},
+        ),
+      );
       const mid = median(runs);
       const spread = ((Math.max(...runs) - Math.min(...runs)) / mid) * 100;
       console.log(
@@ -238,7 +259,7 @@ async function main(): Promise<void> {
 
   const big = await startChild(['--tickets', '100000']);
   const bigRss = rssMb(big.child.pid as number);
-  const timed = async (call: Call): Promise<number> => {
+  const timed = async (call: Call): Promise<number[]> => {
     const agent = new Agent({ keepAlive: true });
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -247,7 +268,7 @@ async function main(): Promise<void> {
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     agent.destroy();
-    return median(times);
+    return times;
   };
   const countMs = await timed({
     method: 'GET',
@@ -259,6 +280,15 @@ async function main(): Promise<void> {
     path: `/service/tickets?orderBy=${encodeURIComponent('summary desc')}&pageSize=25`,
   });
   await stopChild(big);
+  figures.push(
+    figureOf('start with 100 tickets (process + document load)', 'ms', [smallStart]),
+    figureOf('RSS with 100 tickets', 'MB', [smallRss]),
+    figureOf('start with 100,000 tickets', 'ms', [big.startMs]),
+    figureOf('RSS with 100,000 tickets', 'MB', [bigRss]),
+    figureOf('100,000 tickets: count with conditions (full scan)', 'ms', countMs),
+    figureOf('100,000 tickets: page 2,000 of 25, no conditions', 'ms', pageMs),
+    figureOf('100,000 tickets: orderBy summary desc (full sort)', 'ms', sortedMs),
+  );
 
   console.log('\nSeed size');
   console.log('| tickets | start (ms, incl. process and document load) | RSS (MB) |');
@@ -269,12 +299,21 @@ async function main(): Promise<void> {
   console.log('\nWith 100,000 tickets (median of 5 requests)');
   console.log('| request | ms |');
   console.log('|---|---:|');
-  console.log(`| count with conditions (full scan) | ${fmt(countMs, 1)} |`);
-  console.log(`| page 2,000 of 25, no conditions | ${fmt(pageMs, 1)} |`);
-  console.log(`| orderBy summary desc (full sort) | ${fmt(sortedMs, 1)} |`);
+  console.log(`| count with conditions (full scan) | ${fmt(median(countMs), 1)} |`);
+  console.log(`| page 2,000 of 25, no conditions | ${fmt(median(pageMs), 1)} |`);
+  console.log(`| orderBy summary desc (full sort) | ${fmt(median(sortedMs), 1)} |`);
+  if (args.json) {
+    report(
+      'simulator',
+      args,
+      startedAt,
+      [
+        `simulator bundled with esbuild in a child process; load from this process at concurrency ${CONCURRENCY} over keep-alive connections, ${RUNS} runs of ${RUN_MS / 1000} s after a 0.5 s warm-up`,
+        'requests with 100,000 tickets: 5 each, one at a time',
+      ],
+      figures,
+    );
+  }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBench(main);
