@@ -2,7 +2,6 @@
  * Turns a connection node's saved config and credentials into the settings the client runs with,
  * refusing anything incomplete or malformed with a CONFIG error that names the field.
  */
-import axios from 'axios';
 
 import type { ConnectionConfig, ConnectionCredentials } from '../shared/node-configs';
 import { SITES, type CloudSite } from '../shared/modes';
@@ -198,6 +197,8 @@ export async function fetchCompanyInfo(
   let contentType: string;
   let text: string;
   try {
+    // Loaded on first use: requiring axios costs Node-RED's start-up over 100 ms.
+    const { default: axios } = await import('axios');
     const response = await axios.get<string>(url, {
       timeout: timeoutMs,
       responseType: 'text',

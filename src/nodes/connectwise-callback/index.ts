@@ -21,7 +21,7 @@ import {
   signingKeyOf,
   type SigningKeyFetcher,
 } from '../../core/callback-signature';
-import { CwClient } from '../../core/client';
+import type { CwClient } from '../../core/client';
 import { CwError, inputError, isCwError } from '../../core/errors';
 import { asError, failureStatus, shortErrorText } from '../node-status';
 import { clockTime } from '../connectwise-poll/poll-runner';
@@ -307,6 +307,7 @@ function startCallbackNode(RED: NodeAPI, node: Node, config: CallbackNodeDef): v
       await registering;
       if (removed && registration && client) {
         // The connection may be closing in the same deploy: use a client of our own.
+        const { CwClient } = await import('../../core/client');
         const ownClient = new CwClient(client.settings);
         try {
           await removeCallbackRegistration(ownClient, registration.id);

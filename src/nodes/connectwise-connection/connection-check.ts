@@ -3,7 +3,7 @@
  * and answers a verdict the form can show. Failures are answers, not exceptions, and carry no
  * secrets.
  */
-import { CwClient } from '../../core/client';
+import type { CwClient } from '../../core/client';
 import {
   baseUrlFor,
   fetchCompanyInfo,
@@ -71,6 +71,7 @@ export async function checkConnection(
       isCloud = info.IsCloud;
       if (info.Codebase) settings.baseUrl = baseUrlFor(origin, info.Codebase);
     }
+    const { CwClient } = await import('../../core/client');
     client = new CwClient({ ...settings, timeoutMs, retries: Math.min(settings.retries, 1) });
     const response = await client.request<SystemInfo | null>({
       method: 'get',

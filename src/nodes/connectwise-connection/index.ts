@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 
 import { getCatalog, type Catalog } from '../../core/catalog-store';
-import { CwClient } from '../../core/client';
+import type { CwClient } from '../../core/client';
 import {
   baseUrlFor,
   discoverCodebase,
@@ -127,6 +127,8 @@ export default function registerConnection(RED: NodeAPI): void {
         const codebase = await discoverCodebase(origin, settings.companyId, settings.timeoutMs);
         settings = { ...settings, baseUrl: baseUrlFor(origin, codebase) };
       }
+      // The HTTP stack is loaded with the first client, not with Node-RED's start-up.
+      const { CwClient } = await import('../../core/client');
       const client = new CwClient(settings, {
         log: (level, message) => (level === 'warn' ? this.warn(message) : this.debug(message)),
       });
