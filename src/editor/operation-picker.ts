@@ -4,6 +4,10 @@
  * search hides and shows rows itself rather than through the treeList's filter: that one toggles
  * each built row with jQuery show/hide, which reads computed styles row by row and costs tens of
  * milliseconds a keystroke once a few hundred rows exist, and it opens every group with a match.
+ *
+ * The tree is built after the dialog has been painted, and the groups a search opens are opened a
+ * few per frame, top first, so neither opening the dialog nor a keystroke waits for rows that are
+ * not on screen yet.
  */
 import type { CatalogIndex, OperationSummary } from '../shared/catalog-types';
 import {
@@ -18,6 +22,10 @@ import {
 const OPEN_ALL_LIMIT = 150;
 /** Up to this many matching tags the modules open (showing the tags with their counts). */
 const OPEN_MODULES_TAG_LIMIT = 40;
+/** Time per frame spent opening the groups of a search; the rest follow in the next frames. */
+const OPEN_BUDGET_MS = 6;
+/** Frames to wait for a module to build the tag a search wants open before giving up on it. */
+const OPEN_WAIT_FRAMES = 120;
 const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete'];
 
 export interface OperationPickerLabels {
@@ -84,7 +92,31 @@ interface Tree {
   rowsById: Map<string, OperationRow>;
 }
 
-const sortedEntries = new WeakMap<CatalogIndex, SearchableOperation[]>();
+/** What an index needs for searching, kept for the editor session (indexes are cached too). */
+interface PreparedIndex {
+  entries: SearchableOperation[];
+  operationsById: Map<string, OperationSummary>;
+}
+
+const preparedIndexes = new WeakMap<CatalogIndex, PreparedIndex>();
+
+function prepareIndex(index: CatalogIndex): PreparedIndex {
+  let prepared = preparedIndexes.get(index);
+  if (!prepared) {
+    const entries = index.operations.map(searchableOperation).sort(compareEntries);
+    const operationsById = new Map(
+      entries.map((entry) => [entry.operation.operationId, entry.operation]),
+    );
+    prepared = { entries, operationsById };
+    preparedIndexes.set(index, prepared);
+  }
+  return prepared;
+}
+
+/** Runs after the next paint, so what is already on screen shows first. */
+function afterPaint(run: () => void): void {
+  requestAnimationFrame(() => setTimeout(run, 0));
+}
 
 export class OperationPicker {
   readonly element: JQuery;
@@ -93,7 +125,14 @@ export class OperationPicker {
   private readonly message: JQuery;
   private readonly selectedLine: JQuery;
   private tree: Tree = emptyTree();
+  private entries: readonly SearchableOperation[] = [];
   private operationsById = new Map<string, OperationSummary>();
+  /** Bumped by every index or error shown, so a tree build scheduled for an older one is dropped. */
+  private indexGeneration = 0;
+  /** Groups a search still has to open, in display order, and frames spent waiting on the first. */
+  private openQueue: GroupItem[] = [];
+  private openWaits = 0;
+  private openScheduled = false;
   private selectedId: string | undefined;
   private appliedQuery = '';
   private filtering = false;
@@ -135,24 +174,31 @@ export class OperationPicker {
 
   /** Shows an index (replacing any other); keeps the selection and the search text. */
   setIndex(index: CatalogIndex): void {
-    let entries = sortedEntries.get(index);
-    if (!entries) {
-      entries = index.operations.map(searchableOperation).sort(compareEntries);
-      sortedEntries.set(index, entries);
-    }
-    this.operationsById = new Map(
-      entries.map((entry) => [entry.operation.operationId, entry.operation]),
-    );
-    this.tree = buildTree(entries, this.selectedId);
+    const prepared = prepareIndex(index);
+    this.entries = prepared.entries;
+    this.operationsById = prepared.operationsById;
+    this.renderSelected();
+    // The tree waits for the dialog to be painted: the search box is usable before it.
+    const generation = ++this.indexGeneration;
+    afterPaint(() => {
+      if (generation === this.indexGeneration) this.showTree();
+    });
+  }
+
+  private showTree(): void {
+    this.tree = buildTree(this.entries, this.selectedId);
     this.filtering = false;
     this.treeElement.treeList('data', this.tree.modules);
-    // Rows and tags of groups built later are hidden at build time when they do not match.
-    const visible = (item: TreeListItem): boolean => this.isVisible(item);
+    // Rows and tags of groups built later are hidden at build time when they do not match, by
+    // a style write: the treeList's own filter hides with jQuery, which reads styles row by row.
+    const applyVisibility = (item: TreeListItem): boolean => {
+      setShown(item, this.isVisible(item));
+      return true;
+    };
     for (const group of [...this.tree.modules, ...this.tree.tags]) {
-      if (group.treeList) group.treeList.childFilter = visible;
+      if (group.treeList) group.treeList.childFilter = applyVisibility;
     }
     this.message.hide();
-    this.renderSelected();
     this.refresh();
   }
 
@@ -172,6 +218,9 @@ export class OperationPicker {
   }
 
   showError(text: string): void {
+    this.indexGeneration++;
+    this.openQueue = [];
+    this.entries = [];
     this.tree = emptyTree();
     this.treeElement.treeList('data', []);
     this.showMessage(text, true);
@@ -192,7 +241,9 @@ export class OperationPicker {
     const total = this.tree.rows.length;
     if (total === 0) return;
     this.filtering = words.length > 0;
-    const generation = ++this.searchGeneration;
+    ++this.searchGeneration;
+    this.openQueue = [];
+    this.openWaits = 0;
     for (const group of this.tree.modules) group.matches = 0;
     for (const group of this.tree.tags) group.matches = 0;
     let matchCount = 0;
@@ -220,14 +271,43 @@ export class OperationPicker {
     const matchingTags = this.tree.tags.filter((tag) => tag.matches > 0);
     const openTags = matchCount <= OPEN_ALL_LIMIT;
     if (!openTags && matchingTags.length > OPEN_MODULES_TAG_LIMIT) return;
-    const toOpen = this.tree.modules.filter((module) => module.matches > 0);
-    if (openTags) toOpen.push(...matchingTags);
-    // One group per task, so typing on is never held up by building rows.
-    for (const group of toOpen) {
-      setTimeout(() => {
-        if (generation === this.searchGeneration) openGroup(group);
-      }, 0);
+    // In display order: each module, then its matching tags.
+    const toOpen: GroupItem[] = [];
+    for (const module of this.tree.modules) {
+      if (module.matches === 0) continue;
+      toOpen.push(module);
+      if (!openTags) continue;
+      for (const tag of module.members as GroupItem[]) if (tag.matches > 0) toOpen.push(tag);
     }
+    this.openQueue = toOpen;
+    this.scheduleOpening();
+  }
+
+  private scheduleOpening(): void {
+    if (this.openScheduled) return;
+    this.openScheduled = true;
+    requestAnimationFrame(() => {
+      this.openScheduled = false;
+      this.openSome();
+    });
+  }
+
+  /** Opens queued groups for a few milliseconds, top first; the rest in the next frames. */
+  private openSome(): void {
+    const started = performance.now();
+    while (this.openQueue.length > 0) {
+      const group = this.openQueue[0];
+      if (!group.treeList?.container) {
+        // A tag its module has not built yet (the treeList adds a few per task).
+        if (++this.openWaits > OPEN_WAIT_FRAMES) this.openQueue.shift();
+        break;
+      }
+      this.openQueue.shift();
+      this.openWaits = 0;
+      openGroup(group);
+      if (performance.now() - started > OPEN_BUDGET_MS) break;
+    }
+    if (this.openQueue.length > 0) this.scheduleOpening();
   }
 
   private isVisible(item: TreeListItem): boolean {
@@ -262,6 +342,8 @@ export class OperationPicker {
       if (keepOpen.has(group)) continue;
       if (group.treeList?.container?.hasClass('expanded')) {
         group.treeList.collapse();
+        // As when opening: no slide, so the next keystroke's frames are not spent on it.
+        group.treeList.childList?.stop(true, true);
       } else if (!group.treeList?.container) {
         // Marked open by a search while its module was closed: it would open when built.
         group.expanded = false;
@@ -317,11 +399,11 @@ export class OperationPicker {
   private pickSingleMatch(): void {
     const words = queryWords(this.appliedQuery);
     if (words.length === 0) return;
-    let found: OperationRow | undefined;
-    for (const row of this.tree.rows) {
-      if (!matchesWords(row.entry.haystack, words)) continue;
+    let found: SearchableOperation | undefined;
+    for (const entry of this.entries) {
+      if (!matchesWords(entry.haystack, words)) continue;
       if (found) return;
-      found = row;
+      found = entry;
     }
     if (!found) return;
     this.choose(found.operation);
@@ -421,7 +503,10 @@ function group(id: string, label: string): GroupItem {
 }
 
 function openGroup(group: GroupItem | undefined): void {
-  if (group?.treeList && !group.treeList.container?.hasClass('expanded')) group.treeList.expand();
+  if (!group?.treeList || group.treeList.container?.hasClass('expanded')) return;
+  group.treeList.expand();
+  // Skip the slide: many lists sliding at once re-measure the tree every frame.
+  group.treeList.childList?.stop(true, true);
 }
 
 /** Hides a built item's list entry; writes only, so no style is recomputed per row. */
