@@ -17,14 +17,7 @@ import type { Node, NodeMessage } from 'node-red';
 
 import { startSimulator, type SimRecord, type Simulator } from '../../src/simulator';
 import { connectionCredentials, connectionNode } from '../helpers/node-flows';
-
-interface NodeTestHelper {
-  init(nodeRedPath: string): void;
-  load(nodes: unknown[], flow: unknown[], credentials?: unknown): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): Node | null;
-  log(): { getCalls(): { args: unknown[] }[] };
-}
+import { helper } from '../helpers/test-helper';
 
 type NodeModule = (RED: { httpNode: RequestListener }) => unknown;
 
@@ -49,9 +42,6 @@ type OutMessage = NodeMessage & {
 };
 
 const load = createRequire(__filename);
-// The helper ships without type declarations.
-const helper = load('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
 
 const EXAMPLES_DIR = path.resolve(__dirname, '../../examples');
 const CONNECTION_TYPE = 'connectwise-connection';

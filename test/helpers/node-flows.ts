@@ -1,8 +1,9 @@
 /**
- * Shared fixtures for node tests: a connectwise-connection pointed at a running simulator, and
- * the credentials node-red-node-test-helper passes to `helper.load`.
+ * Shared fixtures for node tests: a connectwise-connection pointed at a running simulator, the
+ * credentials node-red-node-test-helper passes to `helper.load`, and request and poll nodes on
+ * that connection with the settings the editor saves by default.
  */
-import type { ConnectionConfig } from '../../src/shared/node-configs';
+import type { ConnectionConfig, PollConfig, RequestConfig } from '../../src/shared/node-configs';
 
 export interface SimulatorAddress {
   url: string;
@@ -11,7 +12,11 @@ export interface SimulatorAddress {
 
 export const CONNECTION_ID = 'cw-connection';
 
-export type ConnectionFlowNode = ConnectionConfig & { id: string; type: 'connectwise-connection' };
+export type ConnectionFlowNode = ConnectionConfig & {
+  id: string;
+  type: 'connectwise-connection';
+  [key: string]: unknown;
+};
 
 export function connectionNode(
   sim: SimulatorAddress,
@@ -50,5 +55,54 @@ export function connectionCredentials(
       privateKey: sim.credentials.privateKey,
       clientId: sim.credentials.clientId,
     },
+  };
+}
+
+/** Settings over a node's defaults; tests also set flow fields (`z`, `wires`) and odd values. */
+type NodeSettings<Config> = Partial<Config> & { id?: string; [key: string]: unknown };
+
+export type RequestFlowNode = RequestConfig & { id: string; type: 'connectwise-request' };
+export type PollFlowNode = PollConfig & { id: string; type: 'connectwise-poll' };
+
+/** A connectwise-request node on the shared connection. */
+export function requestNode(
+  settings: NodeSettings<RequestConfig> & { operationId: string },
+): RequestFlowNode & Record<string, unknown> {
+  return {
+    id: 'request',
+    type: 'connectwise-request',
+    name: '',
+    connection: CONNECTION_ID,
+    params: [],
+    bodySource: 'payload',
+    body: '',
+    validateBody: true,
+    responseType: 'auto',
+    paging: 'page',
+    recordLimit: '',
+    ...settings,
+  };
+}
+
+/** A connectwise-poll node on the shared connection: service tickets hourly, from now on. */
+export function pollNode(
+  settings: NodeSettings<PollConfig> = {},
+): PollFlowNode & Record<string, unknown> {
+  return {
+    id: 'poll',
+    type: 'connectwise-poll',
+    name: '',
+    connection: CONNECTION_ID,
+    operationId: 'getServiceTickets',
+    params: [],
+    conditions: '',
+    fields: '',
+    pageSize: 100,
+    interval: 1,
+    intervalUnit: 'h',
+    output: 'per-record',
+    start: 'now',
+    since: '',
+    ...settings,
   };
 }

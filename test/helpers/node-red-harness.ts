@@ -4,48 +4,12 @@
  * what a Complete node sees and every status it shows. Run `npx tsc -p tsconfig.json` first.
  */
 import { createRequire } from 'node:module';
-import type { EventEmitter } from 'node:events';
 
 import type { Node, NodeMessage } from 'node-red';
 
-export interface TestResponse {
-  status: number;
-  body: unknown;
-  text: string;
-  headers: Record<string, string>;
-}
+import { helper, type Spy } from './test-helper';
 
-export interface TestRequest extends PromiseLike<TestResponse> {
-  set(header: string, value: string): TestRequest;
-  send(body: unknown): TestRequest;
-}
-
-/** A sinon spy as the helper installs it on Node.prototype and on the log. */
-export interface SpyCall {
-  thisValue: unknown;
-  args: unknown[];
-}
-export interface Spy {
-  getCalls(): SpyCall[];
-}
-
-export interface NodeTestHelper {
-  init(nodeRedPath: string): void;
-  load(nodes: unknown[], flow: unknown[], credentials?: unknown): Promise<void>;
-  unload(): Promise<void>;
-  setFlows(flow: unknown[], type: 'full' | 'flows' | 'nodes', credentials?: unknown): Promise<void>;
-  getNode(id: string): Node;
-  settings(userSettings: Record<string, unknown>): Record<string, unknown>;
-  request(): {
-    get(url: string): TestRequest;
-    post(url: string): TestRequest;
-  };
-  log(): Spy;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  /** The runtime's event bus: the debug node publishes sidebar messages on it as `comms`. */
-  readonly _events: EventEmitter;
-}
+export type { NodeTestHelper, Spy, SpyCall, TestRequest, TestResponse } from './test-helper';
 
 /** The runtime's context module: the helper never loads configured stores, so tests do. */
 interface ContextModule {
@@ -53,9 +17,6 @@ interface ContextModule {
 }
 
 const load = createRequire(__filename);
-// The helper ships without type declarations.
-export const helper = load('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
 
 const runtimeContext = load('@node-red/runtime/lib/nodes/context') as ContextModule;
 
@@ -64,6 +25,8 @@ export const requestModule: unknown = load('../../nodes/connectwise-request.js')
 export const pollModule: unknown = load('../../nodes/connectwise-poll.js');
 /** Node-RED's own debug node: what it publishes is what the editor's sidebar shows. */
 export const debugModule: unknown = load('@node-red/nodes/core/common/21-debug.js');
+
+export { helper };
 
 export const FLOW_ID = 'flow';
 export const SUBJECT_ID = 'subject';
@@ -79,21 +42,26 @@ export type OutMessage = NodeMessage & {
   status?: Status;
 };
 
-export interface Recorder {
-  out: OutMessage[];
-  caught: OutMessage[];
-  completed: OutMessage[];
+export interface Recorder<Message extends NodeMessage = OutMessage> {
+  out: Message[];
+  caught: Message[];
+  completed: Message[];
   statuses: Status[];
 }
 
 /**
  * The node under test (id `subject`) wired to `out`, with Catch, Complete and Status nodes scoped
- * to it, each feeding a helper node; config nodes are passed through as they are.
+ * to it, each feeding a helper node; config nodes are passed through as they are. `tab` adds
+ * settings to the flow's tab (its `env`, say).
  */
-export function observedFlow(subject: FlowNode, configNodes: FlowNode[]): FlowNode[] {
+export function observedFlow(
+  subject: FlowNode,
+  configNodes: FlowNode[],
+  tab: Record<string, unknown> = {},
+): FlowNode[] {
   const inFlow = (node: FlowNode): FlowNode => ({ z: FLOW_ID, x: 100, y: 100, ...node });
   return [
-    { id: FLOW_ID, type: 'tab', label: 'under test' },
+    { label: 'under test', ...tab, id: FLOW_ID, type: 'tab' },
     ...configNodes,
     inFlow({ wires: [['out']], ...subject, id: SUBJECT_ID }),
     inFlow({ id: 'out', type: 'helper' }),
@@ -113,10 +81,10 @@ export function observedFlow(subject: FlowNode, configNodes: FlowNode[]): FlowNo
 }
 
 /** Starts recording the helper nodes of an `observedFlow` just loaded. */
-export function recordFlow(): Recorder {
-  const recorder: Recorder = { out: [], caught: [], completed: [], statuses: [] };
-  const record = (id: string, into: OutMessage[]): void => {
-    helper.getNode(id).on('input', (msg: NodeMessage) => into.push(msg as OutMessage));
+export function recordFlow<Message extends NodeMessage = OutMessage>(): Recorder<Message> {
+  const recorder: Recorder<Message> = { out: [], caught: [], completed: [], statuses: [] };
+  const record = (id: string, into: Message[]): void => {
+    helper.getNode(id).on('input', (msg: NodeMessage) => into.push(msg as Message));
   };
   record('out', recorder.out);
   record('caught', recorder.caught);
@@ -128,16 +96,16 @@ export function recordFlow(): Recorder {
 }
 
 /** Loads an `observedFlow` (and the context stores the settings name) and records it. */
-export async function loadObserved(
+export async function loadObserved<Message extends NodeMessage = OutMessage>(
   modules: unknown[],
   flow: FlowNode[],
   credentials: Record<string, unknown>,
   options: { contextStores?: boolean } = {},
-): Promise<{ node: Node; recorder: Recorder }> {
+): Promise<{ node: Node; recorder: Recorder<Message> }> {
   await helper.load(modules, flow, credentials);
   // Before any poll: a poll node reads its watermark only when it polls.
   if (options.contextStores) await runtimeContext.load();
-  return { node: helper.getNode(SUBJECT_ID), recorder: recordFlow() };
+  return { node: helper.getNode(SUBJECT_ID), recorder: recordFlow<Message>() };
 }
 
 /** Loads the context stores of `helper.settings({contextStorage})` after a `setFlows`. */
@@ -162,13 +130,26 @@ export async function waitFor(
   }
 }
 
+/** What a recorder holds so far, for a timeout's message. */
+export function recorderState(
+  recorder: Recorder<NodeMessage & { error?: { message?: string } }>,
+): string {
+  const { fill, shape, text } = recorder.statuses[recorder.statuses.length - 1] ?? {};
+  const errors = recorder.caught.map((msg) => msg.error?.message).join(' | ');
+  return (
+    `${recorder.out.length} out, ${recorder.completed.length} done, ` +
+    `status ${JSON.stringify({ fill, shape, text })}` +
+    (errors ? `, errors: ${errors}` : '')
+  );
+}
+
 /** Lets messages already sent reach the helper nodes. */
 export function settle(ms = 30): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** What a Catch node shows, without the error name Node-RED may put in front. */
-export function caughtText(msg: OutMessage): string {
+export function caughtText(msg: { error?: { message?: string } }): string {
   return (msg.error?.message ?? '').replace(/^CwError: /, '');
 }
 

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,27 +11,7 @@ import type { NodeAPI } from 'node-red';
 import { registerCatalogEndpoints } from '../../src/nodes/catalog-endpoints';
 import { defaultDocumentPath, loadOpenApiDocument } from '../../src/core/openapi-document';
 import type { CatalogIndex, OperationDetail } from '../../src/shared/catalog-types';
-
-interface TestResponse {
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
-}
-interface TestRequest extends PromiseLike<TestResponse> {
-  set(header: string, value: string): TestRequest;
-}
-interface NodeTestHelper {
-  init(nodeRedPath: string): void;
-  load(nodes: unknown, flow: unknown[]): Promise<void>;
-  unload(): Promise<void>;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  request(): { get(url: string): TestRequest };
-}
-
-// The helper ships without type declarations.
-const helper = createRequire(__filename)('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
+import { helper } from '../helpers/test-helper';
 
 /** A node module that only registers the endpoints, as the request and poll nodes do. */
 function catalogNodes(RED: NodeAPI): void {

@@ -23,7 +23,12 @@ import {
   waitFor,
   type Spy,
 } from '../helpers/node-red-harness';
-import { CONNECTION_ID, connectionCredentials, connectionNode } from '../helpers/node-flows';
+import {
+  CONNECTION_ID,
+  connectionCredentials,
+  connectionNode,
+  pollNode as pollFlowNode,
+} from '../helpers/node-flows';
 
 type NodeModule = (RED: { httpNode: RequestListener }) => unknown;
 
@@ -413,24 +418,7 @@ describe('connectwise-callback node', function () {
   });
 
   it('agrees with a poll node on which tickets changed', async () => {
-    const poll = {
-      id: 'poll',
-      type: 'connectwise-poll',
-      z: FLOW_ID,
-      name: '',
-      connection: CONNECTION_ID,
-      operationId: 'getServiceTickets',
-      params: [],
-      conditions: '',
-      fields: '',
-      pageSize: 100,
-      interval: 1,
-      intervalUnit: 'h',
-      output: 'per-record',
-      start: 'now',
-      since: '',
-      wires: [['polled']],
-    };
+    const poll = pollFlowNode({ z: FLOW_ID, wires: [['polled']] });
     const polled: OutMessage[] = [];
     await deploy({}, [poll, { id: 'polled', type: 'helper', z: FLOW_ID }]);
     helper.getNode('polled').on('input', (msg: NodeMessage) => polled.push(msg as OutMessage));

@@ -14,29 +14,9 @@ import type { CwClient } from '../../src/core/client';
 import { CwError } from '../../src/core/errors';
 import type { ConnectionNode } from '../../src/nodes/connectwise-connection';
 import { startSimulator } from '../../src/simulator';
-
-interface TestResponse {
-  status: number;
-  body: unknown;
-  text: string;
-}
-interface TestRequest extends PromiseLike<TestResponse> {
-  send(body: unknown): TestRequest;
-}
-interface NodeTestHelper {
-  init(nodeRedPath: string): void;
-  load(nodes: unknown, flow: unknown[], credentials?: Record<string, unknown>): Promise<void>;
-  unload(): Promise<void>;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  getNode(id: string): unknown;
-  request(): { post(url: string): TestRequest };
-}
+import { helper } from '../helpers/test-helper';
 
 const load = createRequire(__filename);
-// The helper ships without type declarations.
-const helper = load('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
 const connectionModule = load(path.resolve(__dirname, '../../nodes/connectwise-connection.js')) as (
   RED: NodeAPI,
 ) => void;

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { createRequire } from 'node:module';
 
 import type { Node, NodeMessage } from 'node-red';
 
@@ -10,24 +9,23 @@ import {
   CONNECTION_ID,
   connectionCredentials,
   connectionNode,
+  requestNode,
   type SimulatorAddress,
 } from '../helpers/node-flows';
+import {
+  SUBJECT_ID,
+  caughtText,
+  connectionModule,
+  helper,
+  loadObserved,
+  observedFlow,
+  recorderState,
+  requestModule,
+  waitFor as waitUntil,
+  type Recorder,
+  type Status,
+} from '../helpers/node-red-harness';
 
-interface NodeTestHelper {
-  init(nodeRedPath: string): void;
-  load(nodes: unknown[], flow: unknown[], credentials?: unknown): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): Node;
-}
-
-const load = createRequire(__filename);
-// The helper ships without type declarations.
-const helper = load('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
-const connectionModule: unknown = load('../../nodes/connectwise-connection.js');
-const requestModule: unknown = load('../../nodes/connectwise-request.js');
-
-const FLOW_ID = 'flow';
 const TICKETS = 2500;
 const WAIT_MS = 8000;
 
@@ -60,75 +58,20 @@ type OutMessage = NodeMessage & {
   headers?: Record<string, string>;
   cw?: CwInfo;
   error?: { message: string; source?: { id: string } };
-  status?: { fill?: string; shape?: string; text?: string };
+  status?: Status;
   keep?: string;
 };
-
-interface Recorder {
-  out: OutMessage[];
-  caught: OutMessage[];
-  completed: OutMessage[];
-  statuses: { fill?: string; shape?: string; text?: string }[];
-}
 
 type TicketRecord = { id: number; summary?: string; [key: string]: unknown };
 
 let sim: Simulator;
-let recorder: Recorder;
+let recorder: Recorder<OutMessage>;
 
 function address(): SimulatorAddress {
   return { url: sim.url, credentials: sim.credentials };
 }
 
-/** A flow: the request node wired to `out`, with catch, complete and status nodes around it. */
-function requestFlow(
-  config: Partial<RequestConfig> & { operationId: string },
-  options: {
-    connection?: Record<string, unknown>;
-    tabEnv?: { name: string; value: string }[];
-  } = {},
-): unknown[] {
-  return [
-    {
-      id: FLOW_ID,
-      type: 'tab',
-      label: 'request tests',
-      env: (options.tabEnv ?? []).map((entry) => ({ ...entry, type: 'str' })),
-    },
-    { ...connectionNode(address(), options.connection ?? {}) },
-    {
-      id: 'req',
-      z: FLOW_ID,
-      type: 'connectwise-request',
-      name: '',
-      connection: CONNECTION_ID,
-      params: [],
-      bodySource: 'payload',
-      body: '',
-      validateBody: true,
-      responseType: 'auto',
-      paging: 'page',
-      recordLimit: '',
-      wires: [['out']],
-      ...config,
-    },
-    { id: 'out', z: FLOW_ID, type: 'helper' },
-    {
-      id: 'catcher',
-      z: FLOW_ID,
-      type: 'catch',
-      scope: ['req'],
-      uncaught: false,
-      wires: [['caught']],
-    },
-    { id: 'caught', z: FLOW_ID, type: 'helper' },
-    { id: 'completion', z: FLOW_ID, type: 'complete', scope: ['req'], wires: [['completed']] },
-    { id: 'completed', z: FLOW_ID, type: 'helper' },
-    { id: 'statusWatch', z: FLOW_ID, type: 'status', scope: ['req'], wires: [['statuses']] },
-    { id: 'statuses', z: FLOW_ID, type: 'helper' },
-  ];
-}
-
+/** Loads the request node with catch, complete and status nodes around it and records them. */
 async function loadFlow(
   config: Partial<RequestConfig> & { operationId: string },
   options: {
@@ -137,40 +80,29 @@ async function loadFlow(
     tabEnv?: { name: string; value: string }[];
   } = {},
 ): Promise<Node> {
-  await helper.load([connectionModule, requestModule], requestFlow(config, options), {
-    ...connectionCredentials(address()),
-    ...(options.credentials ?? {}),
-  });
-  recorder = { out: [], caught: [], completed: [], statuses: [] };
-  const record = (id: string, into: OutMessage[]): void => {
-    helper.getNode(id).on('input', (msg: NodeMessage) => into.push(msg as OutMessage));
+  const tab = {
+    label: 'request tests',
+    env: (options.tabEnv ?? []).map((entry) => ({ ...entry, type: 'str' })),
   };
-  record('out', recorder.out);
-  record('caught', recorder.caught);
-  record('completed', recorder.completed);
-  helper.getNode('statuses').on('input', (msg: NodeMessage) => {
-    recorder.statuses.push((msg as OutMessage).status ?? {});
-  });
-  return helper.getNode('req');
+  const loaded = await loadObserved<OutMessage>(
+    [connectionModule, requestModule],
+    observedFlow(requestNode(config), [connectionNode(address(), options.connection)], tab),
+    { ...connectionCredentials(address()), ...options.credentials },
+  );
+  recorder = loaded.recorder;
+  return loaded.node;
 }
 
 /** Resolves once `ready()` holds; rejects after `ms`, saying what was awaited and what came. */
-async function waitFor(label: string, ready: () => boolean, ms = WAIT_MS): Promise<void> {
-  const start = Date.now();
-  while (!ready()) {
-    if (Date.now() - start > ms) {
-      const seen = recorder.caught.map((msg) => msg.error?.message).join(' | ');
-      throw new Error(
-        `timed out waiting for ${label}: ${recorder.out.length} out, ${recorder.completed.length} done` +
-          (seen ? `, errors: ${seen}` : ''),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+function waitFor(label: string, ready: () => boolean, ms = WAIT_MS): Promise<void> {
+  return waitUntil(label, ready, ms, () => recorderState(recorder));
 }
 
 /** Sends `msg` and waits until the node calls done (with or without an error). */
-async function exchange(node: Node, msg: Record<string, unknown> = {}): Promise<Recorder> {
+async function exchange(
+  node: Node,
+  msg: Record<string, unknown> = {},
+): Promise<Recorder<OutMessage>> {
   const before = recorder.completed.length + recorder.caught.length;
   node.receive({ payload: '', ...msg });
   await waitFor(
@@ -200,14 +132,9 @@ async function failure(node: Node, msg: Record<string, unknown> = {}): Promise<O
   return caught[0];
 }
 
-function lastStatus(): { fill?: string; shape?: string; text?: string } {
+function lastStatus(): Status {
   const { fill, shape, text } = recorder.statuses[recorder.statuses.length - 1] ?? {};
   return { fill, shape, text };
-}
-
-/** What a Catch node shows: Node-RED prefixes the error's name. */
-function caughtText(msg: OutMessage): string {
-  return (msg.error?.message ?? '').replace(/^CwError: /, '');
 }
 
 function ids(messages: OutMessage[]): number[] {
@@ -535,7 +462,7 @@ describe('connectwise-request node', function () {
       const node = await loadFlow({ operationId: 'getServiceTicketsById' });
       const caught = await failure(node);
       assert.match(caughtText(caught), /^params\.id: is required/);
-      assert.equal(caught.error?.source?.id, 'req');
+      assert.equal(caught.error?.source?.id, SUBJECT_ID);
       assert.equal(sim.log.length, 0);
       assert.deepEqual(lastStatus(), {
         fill: 'red',
@@ -574,33 +501,21 @@ describe('connectwise-request node', function () {
     });
 
     it('says when no connection is set', async () => {
-      await helper.load(
+      const subject = {
+        id: SUBJECT_ID,
+        type: 'connectwise-request',
+        connection: '',
+        operationId: 'getSystemInfo',
+        wires: [],
+      };
+      const loaded = await loadObserved<OutMessage>(
         [connectionModule, requestModule],
-        [
-          { id: FLOW_ID, type: 'tab' },
-          {
-            id: 'req',
-            z: FLOW_ID,
-            type: 'connectwise-request',
-            connection: '',
-            operationId: 'getSystemInfo',
-            wires: [],
-          },
-          {
-            id: 'catcher',
-            z: FLOW_ID,
-            type: 'catch',
-            scope: ['req'],
-            uncaught: false,
-            wires: [['caught']],
-          },
-          { id: 'caught', z: FLOW_ID, type: 'helper' },
-        ],
+        observedFlow(subject, []),
+        {},
       );
-      const caught: OutMessage[] = [];
-      helper.getNode('caught').on('input', (msg: NodeMessage) => caught.push(msg as OutMessage));
-      helper.getNode('req').receive({ payload: '' });
-      recorder = { out: [], caught, completed: [], statuses: [] };
+      recorder = loaded.recorder;
+      loaded.node.receive({ payload: '' });
+      const caught = recorder.caught;
       await waitFor('the error', () => caught.length > 0);
       assert.equal(caught[0].error?.message, 'connection: not set');
     });

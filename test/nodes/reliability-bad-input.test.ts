@@ -18,6 +18,8 @@ import {
   CONNECTION_ID,
   connectionCredentials,
   connectionNode,
+  pollNode,
+  requestNode,
   type SimulatorAddress,
 } from '../helpers/node-flows';
 import {
@@ -474,39 +476,11 @@ function address(): SimulatorAddress {
 }
 
 function requestSubject(config: Record<string, unknown> = {}): FlowNode {
-  return {
-    id: 'subject',
-    type: 'connectwise-request',
-    connection: CONNECTION_ID,
-    operationId: 'getServiceTicketsById',
-    params: [],
-    bodySource: 'payload',
-    body: '',
-    validateBody: true,
-    responseType: 'auto',
-    paging: 'page',
-    recordLimit: '',
-    ...config,
-  };
+  return requestNode({ operationId: 'getServiceTicketsById', ...config });
 }
 
 function pollSubject(config: Record<string, unknown> = {}): FlowNode {
-  return {
-    id: 'subject',
-    type: 'connectwise-poll',
-    connection: CONNECTION_ID,
-    operationId: 'getServiceTickets',
-    params: [],
-    conditions: '',
-    fields: '',
-    pageSize: 50,
-    interval: 1,
-    intervalUnit: 'h',
-    output: 'per-record',
-    start: 'since',
-    since: '2020-01-01T00:00:00Z',
-    ...config,
-  };
+  return pollNode({ pageSize: 50, start: 'since', since: '2020-01-01T00:00:00Z', ...config });
 }
 
 function documentPath(name: string | undefined): string | undefined {
@@ -522,7 +496,7 @@ async function deploy(
     retries: 0,
     ...connectionSettings,
     openapiPath: documentPath(connectionSettings.openapiPath) ?? '',
-  }) as unknown as FlowNode;
+  });
   const nodeConfig = bad ? testCase.config : goodConfig(testCase);
   const subject =
     testCase.node === 'request' ? requestSubject(nodeConfig) : pollSubject(nodeConfig);

@@ -11,9 +11,10 @@ import type { Node } from 'node-red';
 
 import { startSimulator, type FaultSpec, type Simulator } from '../../src/simulator';
 import {
-  CONNECTION_ID,
   connectionCredentials,
   connectionNode,
+  pollNode,
+  requestNode,
   type SimulatorAddress,
 } from '../helpers/node-flows';
 import {
@@ -325,42 +326,19 @@ function connection(): FlowNode {
   return connectionNode(address(), {
     timeout: TIMEOUT_SECONDS,
     retries: RETRIES,
-  }) as unknown as FlowNode;
+  });
 }
 
 /** Reads the ticket `msg.ticketId` (GET) or creates the ticket in `msg.payload` (POST). */
 function requestSubject(method: FaultCase['method']): FlowNode {
-  return {
-    id: 'subject',
-    type: 'connectwise-request',
-    connection: CONNECTION_ID,
+  return requestNode({
     operationId: method === 'POST' ? 'postServiceTickets' : 'getServiceTicketsById',
     params: method === 'POST' ? [] : [{ name: 'id', type: 'msg', value: 'ticketId' }],
-    bodySource: 'payload',
-    body: '',
-    validateBody: true,
-    responseType: 'auto',
-    paging: 'page',
-    recordLimit: '',
-  };
+  });
 }
 
 function pollSubject(): FlowNode {
-  return {
-    id: 'subject',
-    type: 'connectwise-poll',
-    connection: CONNECTION_ID,
-    operationId: 'getServiceTickets',
-    params: [],
-    conditions: '',
-    fields: '',
-    pageSize: POLL_PAGE_SIZE,
-    interval: 1,
-    intervalUnit: 'h',
-    output: 'per-record',
-    start: 'now',
-    since: '',
-  };
+  return pollNode({ pageSize: POLL_PAGE_SIZE });
 }
 
 /** Sends `msg` and waits until the node is done with it, with or without an error. */
