@@ -4,7 +4,6 @@
  * loads the compiled nodes from dist/: run `npx tsc -p tsconfig.json` first.
  */
 import { strict as assert } from 'node:assert';
-import { createRequire } from 'node:module';
 
 import type { Node, NodeMessage } from 'node-red';
 
@@ -12,34 +11,26 @@ import type { Watermark } from '../../src/core/change-poller';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import type { PollConfig } from '../../src/shared/node-configs';
 import {
-  CONNECTION_ID,
   connectionCredentials,
   connectionNode,
+  pollNode,
   type SimulatorAddress,
 } from '../helpers/node-flows';
+import {
+  connectionModule,
+  helper,
+  loadObserved,
+  observedFlow,
+  pollModule,
+  recorderState,
+  settle,
+  statusCalls,
+  waitFor as waitUntil,
+  type Recorder,
+  type Status,
+} from '../helpers/node-red-harness';
+import { persistentContextStore } from '../helpers/persistent-context';
 
-interface NodeTestHelper {
-  init(nodeRedPath: string): void;
-  load(nodes: unknown[], flow: unknown[], credentials?: unknown): Promise<void>;
-  unload(): Promise<void>;
-  getNode(id: string): Node;
-  settings(userSettings: Record<string, unknown>): Record<string, unknown>;
-}
-
-/** The runtime's context module: the helper never loads configured stores, so tests do. */
-interface ContextModule {
-  load(): Promise<unknown>;
-}
-
-const load = createRequire(__filename);
-// The helper ships without type declarations.
-const helper = load('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
-const runtimeContext = load('@node-red/runtime/lib/nodes/context') as ContextModule;
-const connectionModule: unknown = load('../../nodes/connectwise-connection.js');
-const pollModule: unknown = load('../../nodes/connectwise-poll.js');
-
-const FLOW_ID = 'flow';
 const TICKETS = 'service/tickets';
 const START = '2025-03-01T10:00:00Z';
 const WAIT_MS = 8000;
@@ -59,20 +50,13 @@ type OutMessage = NodeMessage & {
   event?: string;
   cw?: PollInfo;
   error?: { message: string };
-  status?: { fill?: string; shape?: string; text?: string };
+  status?: Status;
 };
 
 type Ticket = { id: number; summary?: string; [key: string]: unknown };
 
-interface Recorder {
-  out: OutMessage[];
-  caught: OutMessage[];
-  completed: OutMessage[];
-  statuses: { fill?: string; shape?: string; text?: string }[];
-}
-
 let sim: Simulator;
-let recorder: Recorder;
+let recorder: Recorder<OutMessage>;
 
 function address(): SimulatorAddress {
   return { url: sim.url, credentials: sim.credentials };
@@ -80,82 +64,23 @@ function address(): SimulatorAddress {
 
 type PollSettings = Partial<PollConfig> & Record<string, unknown>;
 
-function pollFlow(config: PollSettings, connection: Record<string, unknown> = {}): unknown[] {
-  return [
-    { id: FLOW_ID, type: 'tab', label: 'poll tests' },
-    connectionNode(address(), { retries: 0, ...connection }),
-    {
-      id: 'poll',
-      type: 'connectwise-poll',
-      name: '',
-      connection: CONNECTION_ID,
-      operationId: 'getServiceTickets',
-      params: [],
-      conditions: '',
-      fields: '',
-      pageSize: 100,
-      interval: 1,
-      intervalUnit: 'h',
-      output: 'per-record',
-      start: 'now',
-      since: '',
-      wires: [['out']],
-      ...config,
-    },
-    { id: 'out', type: 'helper' },
-    { id: 'on-error', type: 'catch', scope: ['poll'], uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper' },
-    { id: 'on-done', type: 'complete', scope: ['poll'], wires: [['completed']] },
-    { id: 'completed', type: 'helper' },
-    { id: 'on-status', type: 'status', scope: ['poll'], wires: [['statuses']] },
-    { id: 'statuses', type: 'helper' },
-  ].map((node) =>
-    node.type === 'tab' || node.type === 'connectwise-connection'
-      ? node
-      : { z: FLOW_ID, x: 100, y: 100, ...node },
-  );
-}
-
 async function loadFlow(
   config: PollSettings = {},
   options: { connection?: Record<string, unknown>; contextStores?: boolean } = {},
 ): Promise<Node> {
-  await helper.load([connectionModule, pollModule], pollFlow(config, options.connection), {
-    ...connectionCredentials(address()),
-  });
-  // Before any poll: the node reads its watermark only when it polls.
-  if (options.contextStores) await runtimeContext.load();
-  recorder = { out: [], caught: [], completed: [], statuses: [] };
-  const record = (id: string, into: OutMessage[]): void => {
-    helper.getNode(id).on('input', (msg: NodeMessage) => into.push(msg as OutMessage));
-  };
-  record('out', recorder.out);
-  record('caught', recorder.caught);
-  record('completed', recorder.completed);
-  helper.getNode('statuses').on('input', (msg: NodeMessage) => {
-    recorder.statuses.push((msg as OutMessage).status ?? {});
-  });
-  return helper.getNode('poll');
+  const connection = connectionNode(address(), { retries: 0, ...options.connection });
+  const loaded = await loadObserved<OutMessage>(
+    [connectionModule, pollModule],
+    observedFlow(pollNode(config), [connection], { label: 'poll tests' }),
+    connectionCredentials(address()),
+    { contextStores: options.contextStores },
+  );
+  recorder = loaded.recorder;
+  return loaded.node;
 }
 
-async function waitFor(label: string, ready: () => boolean, ms = WAIT_MS): Promise<void> {
-  const start = Date.now();
-  while (!ready()) {
-    if (Date.now() - start > ms) {
-      const errors = recorder.caught.map((msg) => msg.error?.message).join(' | ');
-      throw new Error(
-        `timed out waiting for ${label}: ${recorder.out.length} out, ` +
-          `${recorder.completed.length} done, status ${JSON.stringify(lastStatus())}` +
-          (errors ? `, errors: ${errors}` : ''),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Lets messages already sent reach the helper nodes. */
-function settle(ms = 30): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function waitFor(label: string, ready: () => boolean, ms = WAIT_MS): Promise<void> {
+  return waitUntil(label, ready, ms, () => recorderState(recorder));
 }
 
 /** Triggers a poll with an input message; answers the messages it sent. Fails on an error. */
@@ -188,20 +113,9 @@ async function failingPoll(node: Node): Promise<{ error: string; sent: OutMessag
   };
 }
 
-type Status = { fill?: string; shape?: string; text?: string };
-
 function lastStatus(): Status {
   const { fill, shape, text } = recorder.statuses[recorder.statuses.length - 1] ?? {};
   return { fill, shape, text };
-}
-
-/** Statuses a node set, constructor included (before any Status node listens); the helper spies. */
-function statusCalls(node: Node): Status[] {
-  const spy = node.status as unknown as { getCalls(): { thisValue: unknown; args: unknown[] }[] };
-  return spy
-    .getCalls()
-    .filter((call) => call.thisValue === node)
-    .map((call) => call.args[0] as Status);
 }
 
 function ids(messages: OutMessage[]): number[] {
@@ -220,50 +134,6 @@ function addTickets(count: number, fields: Record<string, unknown> = {}): Ticket
     added.push(sim.store.insert(TICKETS, { summary: `ticket ${index}`, ...fields }) as Ticket);
   }
   return added;
-}
-
-/** A context store kept outside the runtime, as a file store survives a restart. */
-function persistentContextStore(data: Map<string, Map<string, string>>): () => unknown {
-  type Callback = (err: Error | null, value?: unknown) => void;
-  const scopeOf = (scope: string): Map<string, string> => {
-    let values = data.get(scope);
-    if (!values) {
-      values = new Map();
-      data.set(scope, values);
-    }
-    return values;
-  };
-  const read = (scope: string, key: string): unknown => {
-    const text = data.get(scope)?.get(key);
-    return text === undefined ? undefined : JSON.parse(text);
-  };
-  return () => ({
-    open: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-    get(scope: string, key: string | string[], callback?: Callback) {
-      const value = Array.isArray(key) ? key.map((k) => read(scope, k)) : read(scope, key);
-      if (!callback) return value;
-      setImmediate(() => (Array.isArray(value) ? callback(null, ...value) : callback(null, value)));
-      return undefined;
-    },
-    set(scope: string, key: string, value: unknown, callback?: Callback) {
-      if (value === undefined) scopeOf(scope).delete(key);
-      else scopeOf(scope).set(key, JSON.stringify(value));
-      if (callback) setImmediate(() => callback(null));
-    },
-    keys(scope: string, callback?: Callback) {
-      const keys = [...(data.get(scope)?.keys() ?? [])];
-      if (!callback) return keys;
-      setImmediate(() => callback(null, keys));
-      return undefined;
-    },
-    delete(scope: string) {
-      data.delete(scope);
-      return Promise.resolve();
-    },
-    // A restart removes no context: only nodes deleted from the flows lose theirs.
-    clean: () => Promise.resolve(),
-  });
 }
 
 describe('connectwise-poll node', function () {
@@ -481,6 +351,46 @@ describe('connectwise-poll node', function () {
       operationId: 'getServiceTickets',
     });
   });
+
+  for (const output of ['per-record', 'per-poll'] as const) {
+    it(`loses nothing when the flow stops after a send, before delivery (${output})`, async () => {
+      const stored = new Map<string, Map<string, string>>();
+      helper.settings({
+        contextStorage: { default: { module: persistentContextStore(stored) } },
+      });
+      const config: PollSettings = { pageSize: 5, output };
+      let node = await loadFlow(config, { contextStores: true });
+      await poll(node);
+      const added = addTickets(3);
+
+      // Node-RED hands a sent message to the next node on a later turn: a stop in the same turn
+      // as the send closes that node first, and the runtime drops the message.
+      const received = recorder.out;
+      const send = node.send.bind(node);
+      let stopped: Promise<void> | undefined;
+      node.send = (msg) => {
+        send(msg);
+        stopped ??= helper.unload();
+      };
+      node.receive({ payload: '' });
+      await waitFor('the flow to stop', () => stopped !== undefined);
+      await stopped;
+      await settle(100);
+
+      node = await loadFlow(config, { contextStores: true });
+      const afterRestart = await poll(node);
+      const emitted = [...received, ...afterRestart].flatMap((msg) =>
+        Array.isArray(msg.payload)
+          ? (msg.payload as Ticket[]).map((ticket) => ticket.id)
+          : ids([msg]),
+      );
+      assert.deepEqual(
+        emitted,
+        added.map((ticket) => ticket.id),
+        'every ticket reaches the flow once',
+      );
+    });
+  }
 
   it('keeps the watermark when the server fails mid-paging, and resumes on the next poll', async () => {
     const node = await loadFlow({ pageSize: 5 });

@@ -8,6 +8,17 @@ import type { NodeMessage } from 'node-red';
 import type { Change, EmitChanges, Watermark } from '../../core/change-poller';
 import type { PollOutput } from '../../shared/modes';
 
+/**
+ * Resolves after Node-RED has handed the messages sent so far to the next nodes: the runtime
+ * delivers on a later turn (setImmediate, in order), and a flow stopped before then closes those
+ * nodes and drops the messages. Saving a watermark only after this turn, and only if the node is
+ * still open, keeps a stop right after a send from storing a watermark past messages never
+ * received (the page is sent again after the restart instead).
+ */
+export function afterDelivery(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Thrown into the poller when the node closed: the poll ends without sending or saving. */
 export class PollAbandonedError extends Error {
   constructor() {
@@ -115,6 +126,8 @@ class PerRecordOutput implements ChangeOutput {
     const carried = messageWatermark(watermark);
     for (const change of changes) this.hooks.send(recordMessage(change, carried, this.identity));
     this.sent += changes.length;
+    await afterDelivery();
+    if (this.hooks.isClosed()) throw new PollAbandonedError();
     await this.hooks.persist(watermark);
   };
 
@@ -169,6 +182,8 @@ class PerPageOutput implements ChangeOutput {
     const carried = messageWatermark(page.watermark);
     this.hooks.send(pageMessage(page.changes, carried, this.identity, this.page, last));
     this.sent += page.changes.length;
+    await afterDelivery();
+    if (this.hooks.isClosed()) throw new PollAbandonedError();
     await this.hooks.persist(page.watermark);
   }
 }
