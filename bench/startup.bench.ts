@@ -80,13 +80,18 @@ interface Samples {
 }
 
 const REQUIRE_RUNS = args.quick ? 3 : 10;
-const NODE_FILES = ['connectwise-connection', 'connectwise-request', 'connectwise-poll'].map(
-  (name) => path.join(PACKAGE_ROOT, 'nodes', `${name}.js`),
-);
+/** Every node file the package declares, as Node-RED loads them. */
+const NODE_FILES = Object.values(
+  (
+    JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+      'node-red': { nodes: Record<string, string> };
+    }
+  )['node-red'].nodes,
+).map((file) => path.join(PACKAGE_ROOT, file));
 
 /**
  * The package's own share of the start, without Node-RED's noise: a fresh node process requires
- * the three node files (what Node-RED does when it loads the package) and reports the time and
+ * every node file of the package (what Node-RED does when it loads the package) and reports the time and
  * the RSS it took.
  */
 function requireCost(): { ms: number; rssMb: number } {
@@ -192,7 +197,7 @@ async function main(): Promise<void> {
   const requires = Array.from({ length: REQUIRE_RUNS }, requireCost);
   figures.push(
     figureOf(
-      'require() of the three node files in a fresh process',
+      `require() of the ${NODE_FILES.length} node files in a fresh process`,
       'ms',
       requires.map((cost) => cost.ms),
     ),
