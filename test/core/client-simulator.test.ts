@@ -6,49 +6,26 @@ import { strict as assert } from 'node:assert';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
-import { CwClient, type LogLevel } from '../../src/core/client';
 import { discoverCodebase } from '../../src/core/connection-settings';
 import { CwError } from '../../src/core/errors';
-import type { ClientSettings } from '../../src/core/http-types';
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { cwFailure, testClients } from '../helpers/test-clients';
 
 describe('CwClient against the simulator', function () {
   this.timeout(30_000);
   let sim: Simulator;
-  const clients: CwClient[] = [];
   /** Every error message and log line the client produced, checked for the private key. */
   const texts: string[] = [];
 
-  function client(overrides: Partial<ClientSettings> = {}): CwClient {
-    const created = new CwClient(
-      {
-        baseUrl: sim.baseUrl(),
-        ...sim.credentials,
-        timeoutMs: 5000,
-        retries: 3,
-        concurrency: 4,
-        ratePerMinute: 60000,
-        removeNulls: false,
-        ...overrides,
-      },
-      {
-        retryBaseDelayMs: 20,
-        log: (level: LogLevel, message: string) => texts.push(`${level} ${message}`),
-      },
-    );
-    clients.push(created);
-    return created;
-  }
+  const { client, closeAll } = testClients(
+    () => ({ baseUrl: sim.baseUrl(), ...sim.credentials, timeoutMs: 5000 }),
+    texts,
+  );
 
   async function failure(promise: Promise<unknown>): Promise<CwError> {
-    try {
-      await promise;
-    } catch (err) {
-      assert.ok(err instanceof CwError, `expected a CwError, got ${String(err)}`);
-      texts.push(err.message, JSON.stringify(err.responseBody ?? null));
-      return err;
-    }
-    assert.fail('expected the request to fail');
+    const err = await cwFailure(promise);
+    texts.push(err.message, JSON.stringify(err.responseBody ?? null));
+    return err;
   }
 
   function requestsTo(path: string, method = 'GET') {
@@ -65,7 +42,7 @@ describe('CwClient against the simulator', function () {
   });
 
   afterEach(() => {
-    for (const created of clients.splice(0)) created.close();
+    closeAll();
   });
 
   after(async () => {

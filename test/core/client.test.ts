@@ -6,9 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { CwClient, type LogLevel } from '../../src/core/client';
-import { CwError } from '../../src/core/errors';
-import type { ClientSettings } from '../../src/core/http-types';
+import { cwFailure as failure, testClients } from '../helpers/test-clients';
 
 interface Seen {
   method: string;
@@ -31,7 +29,6 @@ describe('CwClient', () => {
   let seen: Seen[];
   let inFlight = 0;
   let peakInFlight = 0;
-  const clients: CwClient[] = [];
   const logLines: string[] = [];
 
   function json(
@@ -44,39 +41,17 @@ describe('CwClient', () => {
     res.end(body === undefined ? '' : JSON.stringify(body));
   }
 
-  function client(overrides: Partial<ClientSettings> = {}): CwClient {
-    const created = new CwClient(
-      {
-        baseUrl: `${origin}/v4_6_release/apis/3.0`,
-        companyId: 'msp',
-        publicKey: PUBLIC_KEY,
-        privateKey: PRIVATE_KEY,
-        clientId: CLIENT_ID,
-        timeoutMs: 2000,
-        retries: 3,
-        concurrency: 4,
-        ratePerMinute: 60000,
-        removeNulls: false,
-        ...overrides,
-      },
-      {
-        retryBaseDelayMs: 20,
-        log: (level: LogLevel, message: string) => logLines.push(`${level} ${message}`),
-      },
-    );
-    clients.push(created);
-    return created;
-  }
-
-  async function failure(promise: Promise<unknown>): Promise<CwError> {
-    try {
-      await promise;
-    } catch (err) {
-      assert.ok(err instanceof CwError, `expected a CwError, got ${String(err)}`);
-      return err;
-    }
-    assert.fail('expected the request to fail');
-  }
+  const { client, closeAll } = testClients(
+    () => ({
+      baseUrl: `${origin}/v4_6_release/apis/3.0`,
+      companyId: 'msp',
+      publicKey: PUBLIC_KEY,
+      privateKey: PRIVATE_KEY,
+      clientId: CLIENT_ID,
+      timeoutMs: 2000,
+    }),
+    logLines,
+  );
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -110,7 +85,7 @@ describe('CwClient', () => {
   });
 
   afterEach(() => {
-    for (const created of clients.splice(0)) created.close();
+    closeAll();
     for (const line of logLines.splice(0)) {
       assert.ok(!line.includes(PRIVATE_KEY), `a log line shows the private key: ${line}`);
     }

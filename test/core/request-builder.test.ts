@@ -4,7 +4,8 @@ import fc from 'fast-check';
 
 import { CwError } from '../../src/core/errors';
 import { buildRequest } from '../../src/core/request-builder';
-import type { OperationDetail, ParameterSpec } from '../../src/shared/catalog-types';
+import type { ParameterSpec } from '../../src/shared/catalog-types';
+import { jsonBody, operation } from '../helpers/operation-fixtures';
 
 const LIST_QUERY: ParameterSpec[] = [
   { name: 'conditions', in: 'query', required: false, type: 'string' },
@@ -16,23 +17,6 @@ const LIST_QUERY: ParameterSpec[] = [
   { name: 'pageSize', in: 'query', required: false, type: 'integer' },
   { name: 'pageId', in: 'query', required: false, type: 'integer' },
 ];
-
-function operation(overrides: Partial<OperationDetail>): OperationDetail {
-  return {
-    operationId: 'op',
-    method: 'get',
-    path: '/',
-    tag: 'Tag',
-    module: 'service',
-    summary: '',
-    pathParams: [],
-    queryParams: [],
-    headerParams: [],
-    responseKind: 'object',
-    successStatus: 200,
-    ...overrides,
-  };
-}
 
 const getTickets = operation({
   operationId: 'getServiceTickets',
@@ -70,28 +54,14 @@ const patchTicket = operation({
   method: 'patch',
   path: '/service/tickets/{id}',
   pathParams: [{ name: 'id', in: 'path', required: true, type: 'integer', inTemplate: true }],
-  body: {
-    schema: 'PatchOperation',
-    array: true,
-    required: true,
-    contentType: 'application/json',
-    patch: true,
-    multipart: false,
-  },
+  body: jsonBody('PatchOperation', { array: true, patch: true }),
 });
 
 const postTicket = operation({
   operationId: 'postServiceTickets',
   method: 'post',
   path: '/service/tickets',
-  body: {
-    schema: 'Ticket',
-    array: false,
-    required: true,
-    contentType: 'application/json',
-    patch: false,
-    multipart: false,
-  },
+  body: jsonBody('Ticket'),
   successStatus: 201,
 });
 

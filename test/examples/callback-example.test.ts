@@ -6,14 +6,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import type { NodeMessage } from 'node-red';
 
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { startHttpNodeServer, type LoopbackServer } from '../helpers/loopback-server';
 import { connectionCredentials, connectionNode } from '../helpers/node-flows';
 import { helper, waitFor } from '../helpers/node-red-harness';
 
@@ -25,7 +25,7 @@ const EXAMPLE = path.resolve(__dirname, '../../examples/08 - React to ticket cal
 const callbackModule = load('../../nodes/connectwise-callback.js') as NodeModule;
 
 let sim: Simulator;
-let server: Server;
+let server: LoopbackServer;
 let publicUrl: string;
 let httpNodeApp: RequestListener | undefined;
 
@@ -45,22 +45,14 @@ describe('example: React to ticket callbacks', function () {
 
   before(async () => {
     sim = await startSimulator();
-    server = createServer((req, res) => {
-      if (httpNodeApp) httpNodeApp(req, res);
-      else {
-        res.statusCode = 503;
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startHttpNodeServer(() => httpNodeApp);
+    publicUrl = server.url;
   });
 
   after(async () => {
     await helper.unload();
     await sim.callbacks.idle();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.stop();
     await sim.stop();
   });
 

@@ -7,8 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import path from 'node:path';
 import type { Node, NodeMessage } from 'node-red';
 
 import { startSimulator, type SimRecord, type Simulator } from '../../src/simulator';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 import { connectionCredentials, connectionNode } from '../helpers/node-flows';
 import { helper } from '../helpers/test-helper';
 
@@ -70,7 +70,7 @@ const CORE_NODE_FILES: Record<string, string> = {
 let sim: Simulator;
 /** The app the http in nodes of the loaded flow registered their routes on. */
 let httpNodeApp: RequestListener | undefined;
-let httpServer: Server | undefined;
+let httpServer: LoopbackServer | undefined;
 
 function exampleFiles(): string[] {
   return readdirSync(EXAMPLES_DIR)
@@ -202,10 +202,8 @@ function statusTexts(id: string): string[] {
 
 async function startHttpEndpoint(): Promise<string> {
   assert.ok(httpNodeApp, 'the flow registered an http in route');
-  const server = createServer(httpNodeApp);
-  httpServer = server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  httpServer = await startLoopbackServer(httpNodeApp);
+  return httpServer.url;
 }
 
 async function postForm(
@@ -254,8 +252,7 @@ describe('examples', function () {
     if (httpServer) {
       const server = httpServer;
       httpServer = undefined;
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.stop();
     }
   });
 

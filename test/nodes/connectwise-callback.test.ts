@@ -6,8 +6,7 @@
  * Loads the compiled nodes from dist/: run `npx tsc -p tsconfig.json` first.
  */
 import { strict as assert } from 'node:assert';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 
 import type { Node, NodeMessage } from 'node-red';
@@ -23,6 +22,11 @@ import {
   waitFor,
   type Spy,
 } from '../helpers/node-red-harness';
+import {
+  startHttpNodeServer,
+  startLoopbackServer,
+  type LoopbackServer,
+} from '../helpers/loopback-server';
 import {
   CONNECTION_ID,
   connectionCredentials,
@@ -46,10 +50,10 @@ type OutMessage = NodeMessage & {
 };
 
 let sim: Simulator;
-let server: Server;
+let server: LoopbackServer;
 let publicUrl: string;
 let httpNodeApp: RequestListener | undefined;
-let foreign: Server | undefined;
+let foreign: LoopbackServer | undefined;
 
 /** Records what RED.httpNode is, so the test server can serve it. */
 const capturingCallbackModule: NodeModule = (RED) => {
@@ -148,20 +152,12 @@ describe('connectwise-callback node', function () {
   before(async () => {
     sim = await startSimulator();
     sim.callbacks.retryDelayMs = 20;
-    server = createServer((req, res) => {
-      if (httpNodeApp) httpNodeApp(req, res);
-      else {
-        res.statusCode = 503;
-        res.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startHttpNodeServer(() => httpNodeApp);
+    publicUrl = server.url;
   });
 
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.stop();
     await sim.stop();
   });
 
@@ -173,8 +169,7 @@ describe('connectwise-callback node', function () {
     if (foreign) {
       const stopping = foreign;
       foreign = undefined;
-      stopping.closeAllConnections();
-      await new Promise((resolve) => stopping.close(resolve));
+      await stopping.stop();
     }
   });
 
@@ -350,13 +345,12 @@ describe('connectwise-callback node', function () {
 
     it('refuses a delivery whose key_url is on another host, without contacting it', async () => {
       let foreignHits = 0;
-      foreign = createServer((_req, res) => {
+      foreign = await startLoopbackServer((_req, res) => {
         foreignHits += 1;
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ signing_key: 'attacker-key' }));
       });
-      await new Promise<void>((resolve) => foreign?.listen(0, '127.0.0.1', resolve));
-      const foreignUrl = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}/key`;
+      const foreignUrl = `${foreign.url}/key`;
       const node = await deploy();
       sim.callbacks.useForeignKeyUrl(foreignUrl, 'attacker-key');
       newTicket('signed by someone else');

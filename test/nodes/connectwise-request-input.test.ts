@@ -28,24 +28,21 @@ import {
 import { isBlankRow } from '../../src/nodes/typed-inputs';
 import type { OperationDetail, ParameterSpec } from '../../src/shared/catalog-types';
 import type { RequestConfig } from '../../src/shared/node-configs';
+import { jsonBody, operation } from '../helpers/operation-fixtures';
 
 function spec(name: string, where: ParameterSpec['in'], type: ParameterSpec['type'] = 'string') {
   return { name, in: where, required: where === 'path', type } satisfies ParameterSpec;
 }
 
-const getTicket: OperationDetail = {
+const getTicket = operation({
   operationId: 'getServiceTicketsById',
-  method: 'get',
   path: '/service/tickets/{id}',
   tag: 'Tickets',
-  module: 'service',
   summary: 'Get Ticket By Id',
   pathParams: [spec('id', 'path', 'integer')],
   queryParams: [spec('fields', 'query'), spec('pageSize', 'query', 'integer')],
   headerParams: [spec('If-Match', 'header')],
-  responseKind: 'object',
-  successStatus: 200,
-};
+});
 
 const postTicket: OperationDetail = {
   ...getTicket,
@@ -55,14 +52,7 @@ const postTicket: OperationDetail = {
   pathParams: [],
   queryParams: [],
   headerParams: [],
-  body: {
-    schema: 'Ticket',
-    array: false,
-    required: true,
-    contentType: 'application/json',
-    patch: false,
-    multipart: false,
-  },
+  body: jsonBody('Ticket'),
   successStatus: 201,
 };
 
