@@ -6,6 +6,8 @@
 
 const { URL } = require('node:url');
 
+const { CONNECTION_DEFAULTS } = require('../dist/shared/node-configs');
+
 const TAB_ID = 'cw-demo-tab';
 const CONNECTION_ID = 'cw-demo-connection';
 const CONNECTION_NAME = 'ConnectWise simulator';
@@ -104,20 +106,10 @@ function buildDemoFlow(sim, seeded) {
       id: CONNECTION_ID,
       type: 'connectwise-connection',
       name: CONNECTION_NAME,
+      ...CONNECTION_DEFAULTS,
       site: 'custom',
       host: sim.url,
-      codebase: 'v4_6_release',
-      discoverCodebase: false,
       companyId: sim.credentials.companyId,
-      apiVersion: '',
-      timeout: 30,
-      retries: 3,
-      concurrency: 4,
-      rateLimit: 600,
-      returnFailures: false,
-      removeNulls: true,
-      openapiSource: 'bundled',
-      openapiPath: '',
       credentials: {
         publicKey: sim.credentials.publicKey,
         privateKey: sim.credentials.privateKey,

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 
 import type { Node, NodeMessage } from 'node-red';
 
+import { CONNECTION_DEFAULTS } from '../../src/shared/node-configs';
+
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = '@msp-nodes/node-red-connectwise-manage';
 
@@ -170,20 +172,10 @@ export function connectionFlowNode(
     id,
     type: 'connectwise-connection',
     name: 'simulator',
+    ...CONNECTION_DEFAULTS,
     site: 'custom',
     host: siteUrl,
-    codebase: 'v4_6_release',
-    discoverCodebase: false,
     companyId,
-    apiVersion: '',
-    timeout: 30,
-    retries: 3,
-    concurrency: 4,
-    rateLimit: 600,
-    returnFailures: false,
-    removeNulls: true,
-    openapiSource: 'bundled',
-    openapiPath: '',
     ...overrides,
   };
 }

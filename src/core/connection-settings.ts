@@ -3,12 +3,16 @@
  * refusing anything incomplete or malformed with a CONFIG error that names the field.
  */
 
-import type { ConnectionConfig, ConnectionCredentials } from '../shared/node-configs';
+import {
+  CONNECTION_DEFAULTS,
+  type ConnectionConfig,
+  type ConnectionCredentials,
+} from '../shared/node-configs';
 import { SITES, type CloudSite } from '../shared/modes';
 import { CwError, type CwErrorOptions } from './errors';
 import type { ClientSettings } from './http-types';
 
-export const DEFAULT_CODEBASE = 'v4_6_release';
+export const DEFAULT_CODEBASE = CONNECTION_DEFAULTS.codebase;
 
 interface NumberRule {
   field: 'timeout' | 'retries' | 'concurrency' | 'rateLimit';
@@ -20,11 +24,25 @@ interface NumberRule {
 }
 
 const NUMBER_RULES: Record<NumberRule['field'], NumberRule> = {
-  timeout: { field: 'timeout', fallback: 30, min: 1, max: 600, integer: false, unit: 'seconds' },
-  retries: { field: 'retries', fallback: 3, min: 0, max: 10, integer: true, unit: 'retries' },
+  timeout: {
+    field: 'timeout',
+    fallback: CONNECTION_DEFAULTS.timeout,
+    min: 1,
+    max: 600,
+    integer: false,
+    unit: 'seconds',
+  },
+  retries: {
+    field: 'retries',
+    fallback: CONNECTION_DEFAULTS.retries,
+    min: 0,
+    max: 10,
+    integer: true,
+    unit: 'retries',
+  },
   concurrency: {
     field: 'concurrency',
-    fallback: 4,
+    fallback: CONNECTION_DEFAULTS.concurrency,
     min: 1,
     max: 100,
     integer: true,
@@ -32,7 +50,7 @@ const NUMBER_RULES: Record<NumberRule['field'], NumberRule> = {
   },
   rateLimit: {
     field: 'rateLimit',
-    fallback: 600,
+    fallback: CONNECTION_DEFAULTS.rateLimit,
     min: 1,
     max: 60000,
     integer: true,

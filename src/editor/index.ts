@@ -3,6 +3,7 @@
  * loads the bundle, so it installs itself only once.
  */
 import { INPUT_TYPES } from '../shared/modes';
+import { CONNECTION_DEFAULTS } from '../shared/node-configs';
 import { callbackLabel, prepareCallbackForm, saveCallbackForm } from './callback-form';
 import { loadIndex, loadOperation } from './catalog-client';
 import { connectionFormValues, prepareConnectionForm } from './connection-form';
@@ -15,17 +16,21 @@ import {
   numberInRange,
   validateApiVersion,
   validateBody,
+  validateCallbackPath,
   validateCount,
   validateHost,
   validateInterval,
+  validateObjectId,
   validateOpenapiPath,
   validateParams,
+  validatePublicUrl,
   validateSince,
 } from './validators';
 
 const api = {
   version: 1,
   inputTypes: INPUT_TYPES,
+  defaults: { connection: CONNECTION_DEFAULTS },
   request: {
     prepare: prepareRequestForm,
     save: saveRequestForm,
@@ -58,6 +63,9 @@ const api = {
     since: validateSince,
     host: validateHost,
     openapiPath: validateOpenapiPath,
+    objectId: validateObjectId,
+    publicUrl: validatePublicUrl,
+    callbackPath: validateCallbackPath,
   },
   catalog: { loadIndex, loadOperation, filterOperations, searchableOperation },
 };

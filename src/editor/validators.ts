@@ -3,7 +3,7 @@
  * they answer `true` or a message naming what is wrong.
  */
 import type { ParameterRow } from '../shared/modes';
-import type { PollConfig, RequestConfig } from '../shared/node-configs';
+import type { CallbackConfig, PollConfig, RequestConfig } from '../shared/node-configs';
 import { cachedOperation, documentForConnection } from './catalog-client';
 import { isBlank, requiredPathParams } from './parameter-rows';
 
@@ -136,6 +136,36 @@ export function validateOpenapiPath(
 }
 
 /** While a dialog is open, a sibling field's value comes from its input, not the saved node. */
+/** A board, status or company id, needed by every level except Owner. */
+export function validateObjectId(
+  this: Partial<CallbackConfig>,
+  value: unknown,
+  _options?: ValidatorOptions,
+): Validity {
+  const level = formValue('level') ?? this.level ?? 'Owner';
+  if (String(level).toLowerCase() === 'owner') return true;
+  return /^[1-9]\d*$/.test(String(value ?? '').trim())
+    ? true
+    : `objectId: the ${level} id is required for the ${level} level`;
+}
+
+/** Where ConnectWise reaches Node-RED: http(s)://host[:port][/path], nothing else. */
+export function validatePublicUrl(value: unknown, _options?: ValidatorOptions): Validity {
+  const text = String(value ?? '').trim();
+  if (!text) return 'publicUrl: is required (the address where ConnectWise reaches Node-RED)';
+  return /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(text)
+    ? true
+    : 'publicUrl: must be like https://nodered.example.com (no query, fragment or user)';
+}
+
+/** Empty (the node's own path) or a plain URL path. */
+export function validateCallbackPath(value: unknown, _options?: ValidatorOptions): Validity {
+  if (isBlank(value)) return true;
+  return /^\/?[A-Za-z0-9._~!$&'+,;=@/-]*$/.test(String(value).trim())
+    ? true
+    : 'path: must be a plain URL path (no : * ? or spaces)';
+}
+
 function formValue(name: string, prefix = 'node-input-'): string | undefined {
   const input = $(`#${prefix}${name}`);
   if (input.length === 0) return undefined;

@@ -38,6 +38,27 @@ export interface ConnectionConfig {
   openapiPath?: string;
 }
 
+/**
+ * A new connection's settings: the editor form starts from them, the runtime falls back to them
+ * when a saved flow lacks one, and the demo, tests and benchmarks build connections from them.
+ */
+export const CONNECTION_DEFAULTS = {
+  site: 'na',
+  host: '',
+  codebase: 'v4_6_release',
+  discoverCodebase: false,
+  companyId: '',
+  apiVersion: '',
+  timeout: 30,
+  retries: 3,
+  concurrency: 4,
+  rateLimit: 600,
+  returnFailures: false,
+  removeNulls: true,
+  openapiSource: 'bundled',
+  openapiPath: '',
+} as const satisfies ConnectionConfig;
+
 export interface ConnectionCredentials {
   publicKey?: string;
   privateKey?: string;

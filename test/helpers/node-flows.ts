@@ -3,7 +3,12 @@
  * credentials node-red-node-test-helper passes to `helper.load`, and request and poll nodes on
  * that connection with the settings the editor saves by default.
  */
-import type { ConnectionConfig, PollConfig, RequestConfig } from '../../src/shared/node-configs';
+import {
+  CONNECTION_DEFAULTS,
+  type ConnectionConfig,
+  type PollConfig,
+  type RequestConfig,
+} from '../../src/shared/node-configs';
 
 export interface SimulatorAddress {
   url: string;
@@ -26,20 +31,15 @@ export function connectionNode(
     id: CONNECTION_ID,
     type: 'connectwise-connection',
     name: 'simulator',
+    ...CONNECTION_DEFAULTS,
     site: 'custom',
     host: sim.url,
-    codebase: 'v4_6_release',
-    discoverCodebase: false,
     companyId: sim.credentials.companyId,
-    apiVersion: '',
+    // Shorter waits and a higher budget than a user's defaults keep the tests quick.
     timeout: 5,
     retries: 2,
     concurrency: 8,
     rateLimit: 6000,
-    returnFailures: false,
-    removeNulls: true,
-    openapiSource: 'bundled',
-    openapiPath: '',
     ...overrides,
   };
 }
