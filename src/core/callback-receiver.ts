@@ -8,20 +8,34 @@ import { DeliveryDeduplicator } from './callback-dedup';
 import { parseCallbackDelivery, type CallbackDelivery } from './callback-payload';
 import {
   isTrustedKeyUrl,
+  KeyFetchLimitError,
   SigningKeyCache,
   verifyCallbackSignature,
+  type SigningKeyCacheOptions,
   type SigningKeyFetcher,
 } from './callback-signature';
 
 export type ReceiveOutcome =
   | { status: 200; accepted: true; duplicate: boolean; delivery: CallbackDelivery }
-  | { status: 400 | 403; accepted: false; reason: string };
+  /** 503: the delivery could not be checked now; ConnectWise sends it again later. */
+  | { status: 400 | 403 | 503; accepted: false; kind: RefusalKind; reason: string };
+
+/** Why a delivery was refused, in a word (the reason text may name hosts). */
+export type RefusalKind =
+  | 'unsigned'
+  | 'malformed'
+  | 'no-key-url'
+  | 'foreign-key-url'
+  | 'key-unreadable'
+  | 'key-reads-limited'
+  | 'bad-signature';
 
 export interface CallbackReceiverOptions {
   /** The connection's API base URL: only a key_url on its site is trusted. */
   connectionBaseUrl: () => Promise<string> | string;
   fetchKey: SigningKeyFetcher;
-  keyTtlMs?: number;
+  /** The signing-key cache's limits and its fetch notices. */
+  keys?: Omit<SigningKeyCacheOptions, 'now'>;
   dedupeWindowMs?: number;
   dedupeMaxEntries?: number;
   now?: () => number;
@@ -32,10 +46,7 @@ export class CallbackReceiver {
   private readonly seen: DeliveryDeduplicator;
 
   constructor(private readonly options: CallbackReceiverOptions) {
-    this.keys = new SigningKeyCache(options.fetchKey, {
-      ttlMs: options.keyTtlMs,
-      now: options.now,
-    });
+    this.keys = new SigningKeyCache(options.fetchKey, { ...options.keys, now: options.now });
     this.seen = new DeliveryDeduplicator({
       windowMs: options.dedupeWindowMs,
       maxEntries: options.dedupeMaxEntries,
@@ -44,34 +55,50 @@ export class CallbackReceiver {
   }
 
   async receive(body: Buffer, signature: string | undefined): Promise<ReceiveOutcome> {
-    const refuse = (status: 400 | 403, reason: string): ReceiveOutcome => ({
-      status,
-      accepted: false,
-      reason,
-    });
-    if (!signature) return refuse(403, 'unsigned delivery (no x-content-signature header)');
+    const refuse = (
+      status: 400 | 403 | 503,
+      kind: RefusalKind,
+      reason: string,
+    ): ReceiveOutcome => ({ status, accepted: false, kind, reason });
+    if (!signature) {
+      return refuse(403, 'unsigned', 'unsigned delivery (no x-content-signature header)');
+    }
     let delivery: CallbackDelivery;
     try {
       delivery = parseCallbackDelivery(body);
     } catch (err) {
-      return refuse(400, (err as Error).message);
+      return refuse(400, 'malformed', (err as Error).message);
     }
     const { keyUrl } = delivery;
-    if (!keyUrl) return refuse(403, 'the delivery names no Metadata.key_url');
+    if (!keyUrl) return refuse(403, 'no-key-url', 'the delivery names no Metadata.key_url');
     const baseUrl = await this.options.connectionBaseUrl();
     if (!isTrustedKeyUrl(keyUrl, baseUrl)) {
-      return refuse(403, `key_url on ${hostOf(keyUrl)} is not the connection's site`);
+      return refuse(
+        403,
+        'foreign-key-url',
+        `key_url on ${hostOf(keyUrl)} is not the connection's site`,
+      );
     }
     let signingKey: string;
     try {
       signingKey = await this.keys.get(keyUrl);
     } catch (err) {
-      return refuse(403, `the signing key could not be read: ${(err as Error).message}`);
+      if (err instanceof KeyFetchLimitError) {
+        return refuse(503, 'key-reads-limited', `the signing key was not read: ${err.message}`);
+      }
+      return refuse(
+        403,
+        'key-unreadable',
+        `the signing key could not be read: ${(err as Error).message}`,
+      );
     }
     if (!verifyCallbackSignature(signingKey, body, signature)) {
-      // The key may have been rotated under the same URL: read it once more before refusing.
-      this.keys.forget(keyUrl);
-      return refuse(403, 'the signature does not match the body');
+      // The key may have been rotated under the same URL; a recheck happens at most once per
+      // interval, so forged deliveries cannot make the node read the key again and again.
+      const rotated = await this.keys.recheck(keyUrl);
+      if (rotated === undefined || !verifyCallbackSignature(rotated, body, signature)) {
+        return refuse(403, 'bad-signature', 'the signature does not match the body');
+      }
     }
     const duplicate = !this.seen.firstTime(body, {
       id: delivery.id,

@@ -57,40 +57,85 @@ export function isTrustedKeyUrl(keyUrl: string, connectionBaseUrl: string): bool
 
 export type SigningKeyFetcher = (keyUrl: string) => Promise<string>;
 
+/** Why a key_url is read. */
+export type KeyFetchReason = 'new' | 'expired' | 'recheck';
+
 export interface SigningKeyCacheOptions {
   /** How long a fetched key is used before it is fetched again; default 1 hour. */
   ttlMs?: number;
+  /**
+   * After a signature mismatch, a key_url is read again (the key may have been rotated) at most
+   * once in this time; default 1 minute. Forged deliveries thus cost at most one fetch a minute.
+   */
+  recheckIntervalMs?: number;
+  /** Most key fetches a minute over all key_urls, so made-up key_urls cannot spend the rate limit. */
+  maxFetchesPerMinute?: number;
   /** Most keys kept; default 32. */
   maxEntries?: number;
+  /** Told of every fetch, for the log. */
+  onFetch?: (keyUrl: string, reason: KeyFetchReason) => void;
   now?: () => number;
+}
+
+export const SIGNING_KEY_DEFAULTS = {
+  ttlMs: 3_600_000,
+  recheckIntervalMs: 60_000,
+  maxFetchesPerMinute: 10,
+  maxEntries: 32,
+} as const;
+
+/** Too many key fetches in the last minute: the delivery is to be retried later. */
+export class KeyFetchLimitError extends Error {
+  constructor(readonly perMinute: number) {
+    super(`more than ${perMinute} signing-key reads in the last minute`);
+  }
+}
+
+interface CachedKey {
+  key: Promise<string>;
+  fetchedAt: number;
+  /** A recheck in flight, shared by the deliveries that asked for it. */
+  recheck?: Promise<string | undefined>;
 }
 
 /**
  * Signing keys per `key_url`, fetched once and kept for a while; concurrent deliveries naming the
- * same new `key_url` share one fetch, and a failed fetch is not kept.
+ * same new `key_url` share one fetch, and a failed fetch is not kept (an expired key stays in use
+ * until it can be read again). A delivery that fails its
+ * check never evicts a key: it may only ask for a recheck, which happens at most once per
+ * interval, and all fetches together stay within a per-minute budget.
  */
 export class SigningKeyCache {
-  private readonly entries = new Map<string, { key: Promise<string>; expires: number }>();
+  private readonly entries = new Map<string, CachedKey>();
+  private readonly fetchTimes: number[] = [];
   private readonly ttlMs: number;
+  private readonly recheckIntervalMs: number;
+  private readonly maxFetchesPerMinute: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
 
   constructor(
     private readonly fetchKey: SigningKeyFetcher,
-    options: SigningKeyCacheOptions = {},
+    private readonly options: SigningKeyCacheOptions = {},
   ) {
-    this.ttlMs = options.ttlMs ?? 3_600_000;
-    this.maxEntries = options.maxEntries ?? 32;
+    this.ttlMs = options.ttlMs ?? SIGNING_KEY_DEFAULTS.ttlMs;
+    this.recheckIntervalMs = options.recheckIntervalMs ?? SIGNING_KEY_DEFAULTS.recheckIntervalMs;
+    this.maxFetchesPerMinute =
+      options.maxFetchesPerMinute ?? SIGNING_KEY_DEFAULTS.maxFetchesPerMinute;
+    this.maxEntries = options.maxEntries ?? SIGNING_KEY_DEFAULTS.maxEntries;
     this.now = options.now ?? Date.now;
   }
 
+  /** The key of `keyUrl`, fetched when it is not known or has expired. */
   get(keyUrl: string): Promise<string> {
     const now = this.now();
     const cached = this.entries.get(keyUrl);
-    if (cached && cached.expires > now) return cached.key;
-    const key = this.fetchKey(keyUrl);
+    if (cached && cached.fetchedAt + this.ttlMs > now) return cached.key;
+    const fetched = this.fetch(keyUrl, cached ? 'expired' : 'new');
+    // An expired key that cannot be read again right now is still better than none.
+    const key = cached ? fetched.catch(() => cached.key) : fetched;
     this.entries.delete(keyUrl);
-    this.entries.set(keyUrl, { key, expires: now + this.ttlMs });
+    this.entries.set(keyUrl, { key, fetchedAt: now });
     key.catch(() => {
       if (this.entries.get(keyUrl)?.key === key) this.entries.delete(keyUrl);
     });
@@ -100,13 +145,53 @@ export class SigningKeyCache {
     return key;
   }
 
-  /** Forgets a key, so the next delivery fetches it again (after a key rotation). */
-  forget(keyUrl: string): void {
-    this.entries.delete(keyUrl);
+  /**
+   * After a signature mismatch: reads `keyUrl` again if it was not read within the recheck
+   * interval, and answers the new key if it changed; undefined when nothing new was learnt (too
+   * soon, the same key, or the read failed: the known key stays).
+   */
+  recheck(keyUrl: string): Promise<string | undefined> {
+    const cached = this.entries.get(keyUrl);
+    if (!cached) return Promise.resolve(undefined);
+    if (cached.recheck) return cached.recheck;
+    const now = this.now();
+    if (cached.fetchedAt + this.recheckIntervalMs > now) return Promise.resolve(undefined);
+    const recheck = (async () => {
+      const known = await cached.key.catch(() => undefined);
+      let fresh: string;
+      try {
+        fresh = await this.fetch(keyUrl, 'recheck');
+      } catch {
+        return undefined;
+      }
+      if (this.entries.get(keyUrl) === cached) {
+        this.entries.set(keyUrl, { key: Promise.resolve(fresh), fetchedAt: now });
+      }
+      return fresh === known ? undefined : fresh;
+    })();
+    cached.recheck = recheck;
+    // Whatever the answer, the next recheck waits a whole interval.
+    cached.fetchedAt = now;
+    void recheck.finally(() => {
+      if (cached.recheck === recheck) cached.recheck = undefined;
+    });
+    return recheck;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  private fetch(keyUrl: string, reason: KeyFetchReason): Promise<string> {
+    const now = this.now();
+    while (this.fetchTimes.length > 0 && this.fetchTimes[0] <= now - 60_000)
+      this.fetchTimes.shift();
+    if (this.fetchTimes.length >= this.maxFetchesPerMinute) {
+      return Promise.reject(new KeyFetchLimitError(this.maxFetchesPerMinute));
+    }
+    this.fetchTimes.push(now);
+    this.options.onFetch?.(keyUrl, reason);
+    return this.fetchKey(keyUrl);
   }
 }
 

@@ -6,6 +6,7 @@ import { DeliveryDeduplicator } from '../../src/core/callback-dedup';
 import { parseCallbackDelivery } from '../../src/core/callback-payload';
 import { CallbackReceiver } from '../../src/core/callback-receiver';
 import {
+  KeyFetchLimitError,
   SigningKeyCache,
   callbackHmacKey,
   isTrustedKeyUrl,
@@ -148,6 +149,64 @@ describe('SigningKeyCache', () => {
     await cache.get('w');
     assert.equal(cache.size, 2);
   });
+
+  it('rechecks a key at most once per interval, keeps it when unchanged or unreadable, takes a rotated one', async () => {
+    let now = 0;
+    let served = 'first';
+    let down = false;
+    const fetched: string[] = [];
+    const cache = new SigningKeyCache(
+      async (url) => {
+        fetched.push(url);
+        if (down) throw new Error('down');
+        return served;
+      },
+      { recheckIntervalMs: 1000, now: () => now },
+    );
+    assert.equal(await cache.get('u'), 'first');
+    assert.equal(await cache.recheck('u'), undefined, 'too soon after the first read');
+    assert.equal(fetched.length, 1);
+    now = 1000;
+    const [a, b] = await Promise.all([cache.recheck('u'), cache.recheck('u')]);
+    assert.equal(a, undefined, 'read again, unchanged');
+    assert.equal(b, undefined);
+    assert.equal(fetched.length, 2, 'concurrent rechecks share one read');
+    now = 1500;
+    assert.equal(await cache.recheck('u'), undefined, 'within the interval again');
+    assert.equal(fetched.length, 2);
+    now = 2000;
+    down = true;
+    assert.equal(await cache.recheck('u'), undefined);
+    assert.equal(await cache.get('u'), 'first', 'a failed recheck keeps the known key');
+    now = 3000;
+    down = false;
+    served = 'rotated';
+    assert.equal(await cache.recheck('u'), 'rotated');
+    assert.equal(await cache.get('u'), 'rotated');
+    assert.equal(await cache.recheck('never-read'), undefined, 'nothing to recheck');
+    assert.equal(fetched.length, 4);
+  });
+
+  it('reads at most maxFetchesPerMinute keys a minute, over all key_urls', async () => {
+    let now = 0;
+    const reasons: string[] = [];
+    const cache = new SigningKeyCache(async (url) => url, {
+      maxFetchesPerMinute: 3,
+      ttlMs: 10,
+      now: () => now,
+      onFetch: (_url, reason) => reasons.push(reason),
+    });
+    for (const url of ['a', 'b', 'c']) await cache.get(url);
+    await assert.rejects(cache.get('d'), KeyFetchLimitError);
+    await assert.rejects(cache.get('d'), /more than 3 signing-key reads/);
+    now = 59_999;
+    assert.equal(await cache.get('a'), 'a', 'an expired key is used while no read is left');
+    now = 60_000;
+    assert.equal(await cache.get('d'), 'd');
+    now = 60_020;
+    assert.equal(await cache.get('a'), 'a');
+    assert.deepEqual(reasons, ['new', 'new', 'new', 'new', 'expired']);
+  });
 });
 
 describe('DeliveryDeduplicator', () => {
@@ -234,5 +293,75 @@ describe('CallbackReceiver', () => {
     assert.equal(foreign.status, 403);
     assert.ok(!fetched.includes('https://evil.example.com/k'), 'never fetched');
     assert.equal((await target.receive(Buffer.from('nope'), 'x')).status, 400);
+  });
+
+  it('reads the key once for a genuine delivery and a thousand forged ones', async () => {
+    let now = 0;
+    const fetched: string[] = [];
+    const target = new CallbackReceiver({
+      connectionBaseUrl: () => BASE_URL,
+      fetchKey: async (url) => {
+        fetched.push(url);
+        return SIGNING_KEY;
+      },
+      now: () => now,
+    });
+    const genuine = await target.receive(BODY, expectedSignature(SIGNING_KEY, BODY));
+    assert.equal(genuine.status, 200);
+    const forged = expectedSignature('not the key', BODY);
+    for (let i = 0; i < 1000; i++) {
+      now += 10;
+      const outcome = await target.receive(BODY, forged);
+      assert.equal(outcome.status, 403);
+      assert.equal(!outcome.accepted && outcome.kind, 'bad-signature');
+    }
+    // 10 s went by: within the recheck interval of a minute, so no second read.
+    assert.equal(fetched.length, 1);
+    const again = await target.receive(BODY, expectedSignature(SIGNING_KEY, BODY));
+    assert.equal(again.accepted && again.duplicate, true, 'the cached key still verifies');
+  });
+
+  it('accepts a delivery signed with a key rotated under the same key_url', async () => {
+    let now = 0;
+    let key = SIGNING_KEY;
+    const fetched: string[] = [];
+    const target = new CallbackReceiver({
+      connectionBaseUrl: () => BASE_URL,
+      fetchKey: async (url) => {
+        fetched.push(url);
+        return key;
+      },
+      now: () => now,
+    });
+    assert.equal((await target.receive(BODY, expectedSignature(key, BODY))).status, 200);
+    key = 'the rotated key';
+    now = 120_000;
+    const other = Buffer.from(BODY.toString('utf8').replace('Printer', 'Scanner'));
+    const outcome = await target.receive(other, expectedSignature(key, other));
+    assert.equal(outcome.status, 200);
+    assert.equal(fetched.length, 2);
+  });
+
+  it('answers 503 (try later) when the key reads of the minute are spent', async () => {
+    const target = new CallbackReceiver({
+      connectionBaseUrl: () => BASE_URL,
+      fetchKey: async () => {
+        throw new Error('404');
+      },
+      keys: { maxFetchesPerMinute: 2 },
+    });
+    const withKeyUrl = (n: number): Buffer =>
+      Buffer.from(
+        JSON.stringify({
+          Action: 'added',
+          ID: n,
+          Metadata: { key_url: `${BASE_URL}/system/callbackKeys/${n}` },
+        }),
+      );
+    const statuses: number[] = [];
+    for (let n = 1; n <= 4; n++) {
+      statuses.push((await target.receive(withKeyUrl(n), 'c2lnbmF0dXJl')).status);
+    }
+    assert.deepEqual(statuses, [403, 403, 503, 503]);
   });
 });

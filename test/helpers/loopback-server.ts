@@ -2,7 +2,14 @@
  * HTTP servers on a free loopback port, for the parts of a test that something else calls over
  * the network (Node-RED's httpNode, a callback's public URL, a key URL).
  */
-import { createServer, type RequestListener } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 export interface LoopbackServer {
@@ -24,19 +31,59 @@ export async function startLoopbackServer(listener: RequestListener): Promise<Lo
   };
 }
 
+/** What a node module is handed of Node-RED's HTTP side. */
+export interface NodeRedHttpApps {
+  httpAdmin?: RequestListener;
+  httpNode?: RequestListener;
+}
+
+export interface NodeRedHttpOptions {
+  /** Default `/`, as in Node-RED's settings. */
+  httpAdminRoot?: string;
+  /** Default `/`, as in Node-RED's settings. */
+  httpNodeRoot?: string;
+}
+
+export interface NodeRedHttpServer extends LoopbackServer {
+  /** The server itself: what `RED.server` is in a real Node-RED. */
+  server: Server;
+}
+
+type Next = (err?: unknown) => void;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+interface ExpressApp extends RequestListener {
+  use(path: string, handler: Middleware): void;
+}
+
 /**
- * Serves whatever `httpNode()` returns when a request arrives, so the server can start before
- * Node-RED has loaded a flow; until then every request gets 503.
+ * Serves Node-RED's admin app and node app on one server the way red.js does: one Express app,
+ * the admin app mounted first at httpAdminRoot, then httpNode at httpNodeRoot. With both at `/`
+ * every request passes the admin app's JSON and form parsers before reaching a node's route.
+ * `apps()` is asked on each request, so the server can start before a flow is loaded.
  */
-export function startHttpNodeServer(
-  httpNode: () => RequestListener | undefined,
-): Promise<LoopbackServer> {
-  return startLoopbackServer((req, res) => {
-    const app = httpNode();
-    if (app) app(req, res);
-    else {
-      res.statusCode = 503;
-      res.end();
-    }
-  });
+export async function startNodeRedHttp(
+  apps: () => NodeRedHttpApps,
+  options: NodeRedHttpOptions = {},
+): Promise<NodeRedHttpServer> {
+  const express = createRequire(__filename)('express') as () => ExpressApp;
+  const app = express();
+  const mount = (root: string | undefined, pick: (found: NodeRedHttpApps) => unknown): void => {
+    app.use(root ?? '/', (req, res, next) => {
+      const handler = pick(apps()) as Middleware | undefined;
+      if (handler) handler(req, res, next);
+      else next();
+    });
+  };
+  mount(options.httpAdminRoot, (found) => found.httpAdmin);
+  mount(options.httpNodeRoot, (found) => found.httpNode);
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -1,18 +1,21 @@
 /**
- * A real Node-RED (editor API, admin auth, comms, flows file) in a child process, with this
- * package installed in its userDir the way `npm install` in ~/.node-red does: linked into
- * node_modules, running from dist/. Tests talk to it over HTTP and the editor's websocket, and
- * read everything it printed.
+ * A real Node-RED in a child process, started as a user starts it (`node red.js --userDir <dir>
+ * --port <port> --settings <file>`), with this package installed in its userDir the way `npm
+ * install` in ~/.node-red does: linked into node_modules, running from dist/. The HTTP settings
+ * are Node-RED's defaults (admin and nodes both at `/`) unless a test names others. Tests talk to
+ * it over HTTP and the editor's websocket, and read everything it printed.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = '@msp-nodes/node-red-connectwise-manage';
 const load = createRequire(__filename);
+const START_TIMEOUT_MS = 30_000;
 
 export interface AdminUser {
   username: string;
@@ -22,9 +25,16 @@ export interface AdminUser {
 }
 
 export interface NodeRedProcessOptions {
-  users: AdminUser[];
+  /** adminAuth users; none: the editor and admin API are open, as in a default install. */
+  users?: AdminUser[];
   /** Encrypts the credentials file, as a production settings.js does. */
-  credentialSecret: string;
+  credentialSecret?: string;
+  /** Left out: Node-RED's default (`/`). */
+  httpAdminRoot?: string;
+  /** Left out: Node-RED's default (`/`). */
+  httpNodeRoot?: string;
+  /** More settings, as JavaScript object properties (`httpNodeMiddleware: ...,`). */
+  extraSettings?: string;
 }
 
 /** One message of the editor's websocket (`/comms`). */
@@ -34,14 +44,21 @@ export interface CommsMessage {
 }
 
 export interface NodeRedProcess {
+  /** `http://127.0.0.1:PORT`: the server, without a root. */
+  origin: string;
+  /** The admin API and editor root, without a trailing slash (the origin by default). */
   url: string;
+  /** The root of httpNode routes, without a trailing slash. */
+  nodeUrl: string;
   userDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** An access token for a user, as the editor's login gets it. */
   login(username: string, password: string): Promise<string>;
-  /** Opens the editor's websocket, authenticates and subscribes to `topics`. */
-  openComms(token: string, topics: string[]): Promise<CommsSession>;
+  /** Deploys `flow` (nodes may carry `credentials`) through the admin API, as the editor does. */
+  deploy(flow: unknown[], token?: string): Promise<void>;
+  /** Opens the editor's websocket, authenticates (with a token when adminAuth is on), subscribes. */
+  openComms(token: string | undefined, topics: string[]): Promise<CommsSession>;
   stop(): Promise<void>;
 }
 
@@ -60,100 +77,130 @@ interface WebSocketLike {
 }
 type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-const CHILD_SCRIPT = `
-const http = require('node:http');
-const options = JSON.parse(process.env.CW_NODE_RED_OPTIONS);
-const RED = require(options.nodeRedPath);
-const server = http.createServer();
-RED.init(server, {
-  userDir: options.userDir,
-  flowFile: 'flows.json',
-  credentialSecret: options.credentialSecret,
-  httpAdminRoot: '/',
-  httpNodeRoot: '/api',
-  uiHost: '127.0.0.1',
-  adminAuth: { type: 'credentials', users: options.users },
-  logging: { console: { level: 'trace', metrics: false, audit: true } },
-  telemetry: { enabled: false },
-  diagnostics: { enabled: false },
-  externalModules: { autoInstall: false, palette: { allowInstall: false } },
-});
-server.on('request', RED.httpAdmin);
-server.listen(0, '127.0.0.1', async () => {
-  await RED.start();
-  process.send({ port: server.address().port });
-});
-// Never outlive the test process that started it.
-process.on('disconnect', () => process.exit(0));
-process.on('message', async (message) => {
-  if (message === 'stop') {
-    await RED.stop();
-    server.close();
-    process.exit(0);
-  }
-});
-`;
-
 function withoutNodeOptions(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
   delete copy.NODE_OPTIONS;
   return copy;
 }
 
-export async function startNodeRedProcess(options: NodeRedProcessOptions): Promise<NodeRedProcess> {
+/** A port nothing listens on right now (Node-RED would report port 0 literally). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function rootOf(root: string | undefined): string {
+  return (root ?? '/').replace(/^\/*/, '/').replace(/\/+$/, '');
+}
+
+function settingsSource(options: NodeRedProcessOptions, users: AdminUser[]): string {
+  const lines = [
+    `uiHost: '127.0.0.1',`,
+    `flowFile: 'flows.json',`,
+    `credentialSecret: ${JSON.stringify(options.credentialSecret ?? false)},`,
+    `logging: { console: { level: 'trace', metrics: false, audit: true } },`,
+    `telemetry: { enabled: false, updateNotification: false },`,
+    `diagnostics: { enabled: false },`,
+    `editorTheme: { tours: false, projects: { enabled: false } },`,
+    `externalModules: { autoInstall: false, palette: { allowInstall: false } },`,
+  ];
+  if (options.httpAdminRoot !== undefined) {
+    lines.push(`httpAdminRoot: ${JSON.stringify(options.httpAdminRoot)},`);
+  }
+  if (options.httpNodeRoot !== undefined) {
+    lines.push(`httpNodeRoot: ${JSON.stringify(options.httpNodeRoot)},`);
+  }
+  if (users.length > 0) {
+    lines.push(`adminAuth: { type: 'credentials', users: ${JSON.stringify(users)} },`);
+  }
+  if (options.extraSettings) lines.push(options.extraSettings);
+  return `module.exports = {\n  ${lines.join('\n  ')}\n};\n`;
+}
+
+export async function startNodeRedProcess(
+  options: NodeRedProcessOptions = {},
+): Promise<NodeRedProcess> {
   const bcrypt = load('bcryptjs') as { hashSync(text: string, rounds: number): string };
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'cw-node-red-'));
   mkdirSync(path.join(userDir, 'node_modules', '@msp-nodes'), { recursive: true });
   symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', PACKAGE_NAME), 'dir');
   writeFileSync(path.join(userDir, 'flows.json'), '[]');
-  const script = path.join(userDir, 'start-node-red.js');
-  writeFileSync(script, CHILD_SCRIPT);
+  const users = (options.users ?? []).map((user) => ({
+    username: user.username,
+    // The lowest cost bcrypt allows: logging in is not what is under test.
+    password: bcrypt.hashSync(user.password, 4),
+    permissions: user.permissions,
+  }));
+  const settingsFile = path.join(userDir, 'settings.js');
+  writeFileSync(settingsFile, settingsSource(options, users));
+  const redJs = load.resolve('node-red/red.js');
 
-  const childOptions = {
-    nodeRedPath: load.resolve('node-red'),
-    userDir,
-    credentialSecret: options.credentialSecret,
-    users: options.users.map((user) => ({
-      username: user.username,
-      // The lowest cost bcrypt allows: logging in is not what is under test.
-      password: bcrypt.hashSync(user.password, 4),
-      permissions: user.permissions,
-    })),
-  };
   let output = '';
-  const child: ChildProcess = fork(script, [], {
-    cwd: userDir,
-    // A plain Node.js: not the test runner's loaders.
-    execArgv: [],
-    env: { ...withoutNodeOptions(process.env), CW_NODE_RED_OPTIONS: JSON.stringify(childOptions) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-
-  const started = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Node-RED did not start:\n${output}`)), 30_000);
-    child.once('message', (message: { port: number }) => {
-      clearTimeout(timer);
-      resolve(message.port);
+  let child: ChildProcess | undefined;
+  let port = 0;
+  // The free port may be taken between the check and Node-RED's listen: try another.
+  for (let attempt = 0; attempt < 3 && !child; attempt++) {
+    port = await freePort();
+    output = '';
+    const started = spawn(
+      process.execPath,
+      [redJs, '--userDir', userDir, '--port', String(port), '--settings', settingsFile],
+      {
+        cwd: userDir,
+        env: withoutNodeOptions(process.env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const outcome = await new Promise<'started' | 'port in use' | Error>((resolve) => {
+      const timer = setTimeout(
+        () => resolve(new Error(`Node-RED did not start:\n${output}`)),
+        START_TIMEOUT_MS,
+      );
+      const check = (): void => {
+        if (/Started flows/.test(output)) finish('started');
+        else if (/EADDRINUSE|already in use/.test(output)) finish('port in use');
+      };
+      const finish = (result: 'started' | 'port in use' | Error): void => {
+        clearTimeout(timer);
+        started.stdout?.off('data', check);
+        started.stderr?.off('data', check);
+        resolve(result);
+      };
+      started.stdout?.on('data', check);
+      started.stderr?.on('data', check);
+      started.once('exit', (code) => finish(new Error(`Node-RED exited with ${code}:\n${output}`)));
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Node-RED exited with ${code}:\n${output}`));
-    });
-  });
-  let port: number;
-  try {
-    port = await started;
-  } catch (err) {
-    child.kill();
-    rmSync(userDir, { recursive: true, force: true });
-    throw err;
+    if (outcome === 'started') child = started;
+    else {
+      started.kill();
+      if (outcome instanceof Error && !/EADDRINUSE|already in use/.test(output)) {
+        rmSync(userDir, { recursive: true, force: true });
+        throw outcome;
+      }
+    }
   }
-  const url = `http://127.0.0.1:${port}`;
+  if (!child) {
+    rmSync(userDir, { recursive: true, force: true });
+    throw new Error(`Node-RED found no free port:\n${output}`);
+  }
+  const running = child;
+  const origin = `http://127.0.0.1:${port}`;
+  const url = `${origin}${rootOf(options.httpAdminRoot)}`;
+  const nodeUrl = `${origin}${rootOf(options.httpNodeRoot)}`;
 
   return {
+    origin,
     url,
+    nodeUrl,
     userDir,
     output: () => output,
     async login(username, password) {
@@ -164,7 +211,7 @@ export async function startNodeRedProcess(options: NodeRedProcessOptions): Promi
           client_id: 'node-red-editor',
           grant_type: 'password',
           // A user may only ask for the scope it has.
-          scope: options.users.find((user) => user.username === username)?.permissions ?? '*',
+          scope: users.find((user) => user.username === username)?.permissions ?? '*',
           username,
           password,
         }),
@@ -173,20 +220,39 @@ export async function startNodeRedProcess(options: NodeRedProcessOptions): Promi
       if (!body.access_token) throw new Error(`login of ${username} failed: ${response.status}`);
       return body.access_token;
     },
+    async deploy(flow, token) {
+      const response = await fetch(`${url}/flows`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'Node-RED-Deployment-Type': 'full',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(flow),
+      });
+      if (response.status !== 204 && response.status !== 200) {
+        throw new Error(`deploy: ${response.status} ${await response.text()}`);
+      }
+    },
     async openComms(token, topics) {
       const WebSocket = load('ws') as WebSocketConstructor;
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/comms`);
+      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/comms`);
       const messages: CommsMessage[] = [];
       await new Promise<void>((resolve, reject) => {
         socket.on('error', reject);
-        socket.on('open', () => socket.send(JSON.stringify({ auth: token })));
+        const subscribe = (): void => {
+          for (const topic of topics) socket.send(JSON.stringify({ subscribe: topic }));
+          resolve();
+        };
+        socket.on('open', () => {
+          if (token) socket.send(JSON.stringify({ auth: token }));
+          else subscribe();
+        });
         socket.on('message', (data) => {
           const parsed = JSON.parse(data.toString('utf8')) as unknown;
           if (!Array.isArray(parsed)) {
-            if ((parsed as { auth?: string }).auth === 'ok') {
-              for (const topic of topics) socket.send(JSON.stringify({ subscribe: topic }));
-              resolve();
-            } else reject(new Error(`comms: ${JSON.stringify(parsed)}`));
+            if ((parsed as { auth?: string }).auth === 'ok') subscribe();
+            else reject(new Error(`comms: ${JSON.stringify(parsed)}`));
             return;
           }
           messages.push(...(parsed as CommsMessage[]));
@@ -195,10 +261,11 @@ export async function startNodeRedProcess(options: NodeRedProcessOptions): Promi
       return { messages, close: () => socket.close() };
     },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.send('stop');
-        const timer = setTimeout(() => child.kill(), 10_000);
+      if (running.exitCode === null) {
+        const exited = new Promise((resolve) => running.once('exit', resolve));
+        // Node-RED stops its flows (closing nodes) on SIGINT, as after Ctrl-C.
+        running.kill('SIGINT');
+        const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }

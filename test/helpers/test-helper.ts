@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
 
 import type { Node } from 'node-red';
 
@@ -45,6 +46,8 @@ export interface NodeTestHelper {
   stopServer(): Promise<void>;
   /** The runtime's event bus: the debug node publishes sidebar messages on it as `comms`. */
   readonly _events: EventEmitter;
+  /** What nodes loaded afterwards get as `RED.server` (startServer sets it to its own server). */
+  _server?: Server;
 }
 
 export const helper = createRequire(__filename)('node-red-node-test-helper') as NodeTestHelper;

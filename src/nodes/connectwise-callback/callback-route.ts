@@ -1,13 +1,8 @@
 /**
- * The callback endpoint on Node-RED's httpNode: a POST route whose body is read raw, because the
- * signature covers the exact bytes ConnectWise sent (a JSON parser in front would lose them).
- * Routes are removed again on close, as Node-RED's own http-in node does.
+ * The callback endpoint on Node-RED's httpNode: a POST route per node, removed again on close as
+ * Node-RED's own http-in node does. Its body is read raw (see raw-body.ts).
  */
-import type { IncomingMessage } from 'node:http';
-
 import type { Request, Response } from 'express';
-
-export const MAX_DELIVERY_BYTES = 5 * 1024 * 1024;
 
 export type DeliveryHandler = (req: Request, res: Response) => void;
 
@@ -20,8 +15,6 @@ export interface HttpNodeApp {
 interface RouteLayer {
   route?: { path?: string; stack?: { handle?: unknown }[] };
 }
-
-type MaybeParsedRequest = IncomingMessage & { body?: unknown; _body?: boolean };
 
 /** Paths in use per app, so two callback nodes never answer on the same path. */
 const pathsInUse = new WeakMap<object, Map<string, string>>();
@@ -56,29 +49,4 @@ export function addDeliveryRoute(
       if (stack[i].route?.stack?.some((layer) => layer.handle === handler)) stack.splice(i, 1);
     }
   };
-}
-
-/**
- * The request's body bytes. A body some middleware already read is usable only if it was kept
- * as bytes; undefined then means the raw body is lost and the delivery cannot be verified.
- */
-export function readRawBody(req: MaybeParsedRequest): Promise<Buffer | undefined> {
-  if (req._body || req.readableEnded) {
-    return Promise.resolve(Buffer.isBuffer(req.body) ? req.body : undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_DELIVERY_BYTES) {
-        reject(new Error(`the body is larger than ${MAX_DELIVERY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -21,6 +21,8 @@ export interface CallbackSettings {
   typeInfo: CallbackTypeInfo;
   /** The route on RED.httpNode (`/connectwise/callback/abc`). */
   routePath: string;
+  /** The same route as the HTTP server sees it, httpNodeRoot included (`/api/connectwise/...`). */
+  serverPath: string;
   output: CallbackOutput;
   dedupeWindowMs: number;
 }
@@ -65,6 +67,12 @@ function publicBaseOf(publicUrl: string | undefined): URL {
   return url;
 }
 
+/** The route's path on the HTTP server: httpNodeRoot + route path. */
+export function serverPathOf(httpNodeRoot: string | undefined, routePath: string): string {
+  const root = (httpNodeRoot ?? '/').replace(/^\/*/, '/').replace(/\/+$/, '');
+  return `${root}${routePath}`;
+}
+
 /** The callback URL registered in ConnectWise: public base + httpNodeRoot + route path. */
 export function callbackUrl(
   publicUrl: string,
@@ -72,8 +80,7 @@ export function callbackUrl(
   routePath: string,
 ): string {
   const base = publicBaseOf(publicUrl).toString().replace(/\/+$/, '');
-  const root = (httpNodeRoot ?? '/').replace(/^\/*/, '/').replace(/\/+$/, '');
-  return `${base}${root}${routePath}`;
+  return `${base}${serverPathOf(httpNodeRoot, routePath)}`;
 }
 
 function objectIdOf(level: string, value: number | string | undefined): number {
@@ -138,6 +145,7 @@ export function resolveCallbackSettings(
     },
     typeInfo,
     routePath,
+    serverPath: serverPathOf(httpNodeRoot, routePath),
     output,
     dedupeWindowMs: windowS * 1000,
   };

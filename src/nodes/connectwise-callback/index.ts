@@ -23,9 +23,11 @@ import {
 } from '../../core/callback-signature';
 import type { CwClient } from '../../core/client';
 import { CwError, inputError, isCwError } from '../../core/errors';
+import { NoticeThrottle } from '../../core/notice-throttle';
 import { asError, failureStatus, shortErrorText } from '../node-status';
 import { clockTime } from '../connectwise-poll/poll-runner';
-import { addDeliveryRoute, readRawBody, type HttpNodeApp } from './callback-route';
+import { addDeliveryRoute, type HttpNodeApp } from './callback-route';
+import { BodyTooLargeError, readRawBody, tapRawBodies, type HttpServer } from './raw-body';
 import {
   resolveCallbackSettings,
   type CallbackConfig,
@@ -38,6 +40,8 @@ export const CALLBACK_TYPE = 'connectwise-callback';
 /** How often the registration is read back, to notice ConnectWise disabling or deleting it. */
 export const REGISTRATION_CHECK_MS = 15 * 60_000;
 const RETRY_REGISTRATION_MS = 30_000;
+/** The body of a refusal: a word, never the reason (which is for the log). */
+const REFUSAL_ANSWERS = { 400: 'bad request', 403: 'forbidden', 503: 'try again later' } as const;
 
 type CallbackNodeDef = NodeDef & CallbackConfig;
 
@@ -98,6 +102,7 @@ function startCallbackNode(RED: NodeAPI, node: Node, config: CallbackNodeDef): v
   let settings: CallbackSettings;
   let connection: CallbackConnection;
   let removeRoute: (() => void) | undefined;
+  let stopTap: (() => void) | undefined;
   try {
     const app = RED.httpNode as unknown as HttpNodeApp | undefined;
     if (!app || typeof app.post !== 'function') {
@@ -110,6 +115,17 @@ function startCallbackNode(RED: NodeAPI, node: Node, config: CallbackNodeDef): v
     removeRoute = addDeliveryRoute(app, settings.routePath, node.id, (req, res) => {
       void handleDelivery(req, res);
     });
+    // The signature covers the exact bytes, which body parsers in front of httpNode (the
+    // editor's, when both roots are `/`) would otherwise take away.
+    const server = (RED as unknown as { server?: HttpServer }).server;
+    if (server && typeof server.prependListener === 'function') {
+      stopTap = tapRawBodies(server, settings.serverPath);
+    } else {
+      node.warn(
+        'Node-RED gave this node no HTTP server (RED.server): deliveries can be verified only ' +
+          'if no middleware reads their body before this node',
+      );
+    }
   } catch (err) {
     const error = asError(err);
     node.status(failureStatus(`failed: ${shortErrorText(err)}`));
@@ -131,8 +147,18 @@ function startCallbackNode(RED: NodeAPI, node: Node, config: CallbackNodeDef): v
   const receiver = new CallbackReceiver({
     connectionBaseUrl: async () => (await connection.getClient()).settings.baseUrl,
     fetchKey: async (keyUrl) => signingKeyFetcher(await connection.getClient())(keyUrl),
+    keys: {
+      onFetch: (keyUrl, reason) =>
+        node.log(
+          reason === 'recheck'
+            ? `reading the signing key again after a signature mismatch: ${keyUrl}`
+            : `reading the signing key: ${keyUrl}`,
+        ),
+    },
     dedupeWindowMs: settings.dedupeWindowMs,
   });
+  /** Refusals are triggered from outside: at most one warning a minute of each kind. */
+  const refusals = new NoticeThrottle((text) => node.warn(text));
 
   const registeredStatus = (): NodeStatus => {
     const last = lastDelivery ? ` · last ${clockTime(lastDelivery)}` : '';
@@ -254,16 +280,23 @@ function startCallbackNode(RED: NodeAPI, node: Node, config: CallbackNodeDef): v
     try {
       body = await readRawBody(req);
     } catch (err) {
-      res.status(413).end();
-      node.warn(`refused a callback delivery: ${asError(err).message}`);
+      const tooLarge = err instanceof BodyTooLargeError;
+      res.status(tooLarge ? 413 : 400).end();
+      refusals.notice(
+        tooLarge ? 'too-large' : 'unreadable',
+        `refused a callback delivery: ${asError(err).message}`,
+      );
       return;
     }
     if (!body) {
-      res.status(403).end();
-      node.warn(
-        'refused a callback delivery: its raw body was consumed by HTTP middleware before this ' +
-          'node, so the signature cannot be checked',
-      );
+      // Not the sender's fault: this Node-RED's HTTP set-up hid the bytes. ConnectWise retries.
+      res.status(500).end();
+      const text =
+        'cannot verify callback deliveries: middleware read the body before this node, on an ' +
+        'HTTP server that is not the one Node-RED gave to nodes (RED.server), and the signature ' +
+        'needs the exact bytes. Serve RED.httpNode from the server passed to RED.init';
+      node.status(failureStatus('cannot verify deliveries: see the log'));
+      refusals.notice('body-consumed', text);
       return;
     }
     const signature = req.get(SIGNATURE_HEADER);
@@ -273,14 +306,13 @@ function startCallbackNode(RED: NodeAPI, node: Node, config: CallbackNodeDef): v
     } catch (err) {
       // The connection cannot be used right now: ConnectWise retries the delivery.
       res.status(503).end();
-      node.warn(`could not check a callback delivery: ${shortErrorText(err)}`);
+      refusals.notice('unchecked', `could not check a callback delivery: ${shortErrorText(err)}`);
       return;
     }
     if (!outcome.accepted) {
-      res
-        .status(outcome.status)
-        .json({ error: outcome.status === 403 ? 'forbidden' : 'bad request' });
-      node.warn(`refused a callback delivery: ${outcome.reason}`);
+      if (outcome.status === 503) res.set('Retry-After', '60');
+      res.status(outcome.status).json({ error: REFUSAL_ANSWERS[outcome.status] });
+      refusals.notice(outcome.kind, `refused a callback delivery: ${outcome.reason}`);
       return;
     }
     // Answer first: ConnectWise gives up after 5 seconds and sends the delivery again.
@@ -303,6 +335,7 @@ function startCallbackNode(RED: NodeAPI, node: Node, config: CallbackNodeDef): v
     closed = true;
     if (timer) clearTimeout(timer);
     removeRoute?.();
+    stopTap?.();
     void (async () => {
       await registering;
       if (removed && registration && client) {
