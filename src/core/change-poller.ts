@@ -7,7 +7,9 @@
  * only after a page was emitted, so a failure repeats at most the page that failed, and only if
  * its emit callback had already failed too.
  */
+import { MAX_PAGE_SIZE, PAGE_SIZE_RANGE, rangeProblem } from '../shared/limits';
 import type { PollStart } from '../shared/modes';
+import { POLL_DEFAULTS } from '../shared/node-configs';
 import { CwError, inputError } from './errors';
 import {
   advanceWatermark,
@@ -52,7 +54,30 @@ export interface Change {
   lastUpdated: string;
 }
 
+/** Hands a page of changes on; the poller saves `watermark` once it resolves. */
 export type EmitChanges = (changes: Change[], watermark: Watermark) => Promise<void> | void;
+
+/**
+ * Where pages of changes go when delivery decides what may be saved: `accept` answers the
+ * watermark of everything delivered so far (undefined while it holds the page back, say to learn
+ * whether it is the poll's last), `flush` delivers what is held when the poll ends. The poller
+ * alone saves, and only what a sink answered.
+ */
+export interface ChangeSink {
+  accept(changes: Change[], watermark: Watermark): Promise<Watermark | undefined>;
+  flush(): Promise<Watermark | undefined>;
+}
+
+/** An EmitChanges as a sink: each page is delivered, and so saved, as it comes. */
+function sinkOf(emit: EmitChanges): ChangeSink {
+  return {
+    accept: async (changes, watermark) => {
+      await emit(changes, watermark);
+      return watermark;
+    },
+    flush: async () => undefined,
+  };
+}
 
 export interface ChangePollerOptions {
   /** Records a query; 1 to 1000. */
@@ -102,21 +127,20 @@ export interface PollResult {
   established: boolean;
 }
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
-export const DEFAULT_UPDATED_FIELD = '_info/lastUpdated';
-export const DEFAULT_CREATED_FIELD = '_info/dateEntered';
-export const DEFAULT_ID_FIELD = 'id';
+export const DEFAULT_PAGE_SIZE = POLL_DEFAULTS.pageSize;
+export const DEFAULT_UPDATED_FIELD = POLL_DEFAULTS.updatedField;
+export const DEFAULT_CREATED_FIELD = POLL_DEFAULTS.createdField;
+export const DEFAULT_ID_FIELD = POLL_DEFAULTS.idField;
 
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** Checks the options and fills in the defaults; errors name the option at fault. */
 export function resolveChangeOptions(options: ChangePollerOptions = {}): ResolvedChangeOptions {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+  if (rangeProblem(PAGE_SIZE_RANGE, pageSize)) {
     throw inputError(
       'pageSize',
-      `must be a whole number from 1 to ${MAX_PAGE_SIZE}, found ${pageSize}`,
+      `must be a whole number from ${PAGE_SIZE_RANGE.min} to ${PAGE_SIZE_RANGE.max}, found ${pageSize}`,
     );
   }
   const start = options.start ?? 'now';
@@ -233,7 +257,8 @@ export function readFieldPath(record: unknown, path: string): unknown {
   return value;
 }
 
-const ID_PAGE_SIZE = 1000;
+/** The ids of one second are read in pages as large as the API allows. */
+const ID_PAGE_SIZE = MAX_PAGE_SIZE;
 
 export class ChangePoller {
   readonly options: ResolvedChangeOptions;
@@ -257,7 +282,7 @@ export class ChangePoller {
    * emitted page. An error from the source, the store or `emit` ends the poll and is rethrown; the
    * watermark stays at the last page emitted, so the next poll resumes there.
    */
-  async poll(emit: EmitChanges, options: PollOptions = {}): Promise<PollResult> {
+  async poll(target: EmitChanges | ChangeSink, options: PollOptions = {}): Promise<PollResult> {
     while (this.running !== undefined) {
       if (options.ifBusy !== 'wait') {
         return {
@@ -271,7 +296,7 @@ export class ChangePoller {
       }
       await this.running.catch(() => undefined);
     }
-    const run = this.runPoll(emit);
+    const run = this.runPoll(typeof target === 'function' ? sinkOf(target) : target);
     this.running = run;
     try {
       return await run;
@@ -280,7 +305,7 @@ export class ChangePoller {
     }
   }
 
-  private async runPoll(emit: EmitChanges): Promise<PollResult> {
+  private async runPoll(sink: ChangeSink): Promise<PollResult> {
     const result: PollResult = {
       changes: 0,
       pages: 0,
@@ -300,29 +325,38 @@ export class ChangePoller {
       watermark = createWatermark(this.options.since ?? null);
       await this.store.save(watermark);
     }
-    for (;;) {
-      result.queries += 1;
-      const page = await this.source.fetch(buildChangeQuery(watermark, this.options));
-      const changes = this.readChanges(page, watermark);
-      if (changes.length > 0) {
-        const next = advanceWatermark(watermark, changes);
-        await emit(changes, next);
-        await this.store.save(next);
-        watermark = next;
-        result.pages += 1;
-        result.changes += changes.length;
-      } else if (page.length >= this.options.pageSize) {
-        // A full page of records already emitted: the source ignores the conditions, and asking
-        // again would return the same page forever.
-        throw new CwError(
-          'INVALID_RESPONSE',
-          `conditions: the server returned ${page.length} records that were all emitted before; it did not apply "${buildChangeConditions(watermark, this.options)}"`,
-          { field: 'conditions' },
-        );
-      }
-      if (page.length < this.options.pageSize) break;
-    }
+    const save = async (delivered: Watermark | undefined): Promise<void> => {
+      if (delivered === undefined) return;
+      await this.store.save(delivered);
+      result.watermark = delivered;
+    };
     result.watermark = watermark;
+    try {
+      for (;;) {
+        result.queries += 1;
+        const page = await this.source.fetch(buildChangeQuery(watermark, this.options));
+        const changes = this.readChanges(page, watermark);
+        if (changes.length > 0) {
+          const next = advanceWatermark(watermark, changes);
+          await save(await sink.accept(changes, next));
+          watermark = next;
+          result.pages += 1;
+          result.changes += changes.length;
+        } else if (page.length >= this.options.pageSize) {
+          // A full page of records already emitted: the source ignores the conditions, and asking
+          // again would return the same page forever.
+          throw new CwError(
+            'INVALID_RESPONSE',
+            `conditions: the server returned ${page.length} records that were all emitted before; it did not apply "${buildChangeConditions(watermark, this.options)}"`,
+            { field: 'conditions' },
+          );
+        }
+        if (page.length < this.options.pageSize) break;
+      }
+    } finally {
+      // What the sink held back goes out even when a later query failed; it was fetched fine.
+      await save(await sink.flush());
+    }
     return result;
   }
 

@@ -1,11 +1,12 @@
 /**
  * Turns each page of changes into messages (`per-record`: one per change; `per-poll`: one per page)
- * and saves the watermark only once the messages that carry it are sent, so a poll abandoned at
- * close never stores a watermark past what the flow received.
+ * and tells the poller a watermark is delivered only once the messages that carry it have reached
+ * the next nodes, so a poll abandoned at close never stores a watermark past what the flow
+ * received.
  */
 import type { NodeMessage } from 'node-red';
 
-import type { Change, EmitChanges, Watermark } from '../../core/change-poller';
+import type { Change, ChangeSink, Watermark } from '../../core/change-poller';
 import type { PollOutput } from '../../shared/modes';
 
 /**
@@ -36,17 +37,11 @@ export interface PollIdentity {
 
 export interface OutputHooks {
   send(msg: NodeMessage): void;
-  /** Saves a watermark whose changes were sent. */
-  persist(watermark: Watermark): Promise<void>;
   isClosed(): boolean;
 }
 
-export interface ChangeOutput {
-  emit: EmitChanges;
-  /** True for a watermark this output saves itself, after sending its changes. */
-  owns(watermark: Watermark): boolean;
-  /** Ends the poll: sends what is held back, unless the node closed. */
-  finish(): Promise<void>;
+/** A poll's messages: a sink for the poller, which saves what it answers as delivered. */
+export interface ChangeOutput extends ChangeSink {
   /** Changes sent so far. */
   readonly sent: number;
 }
@@ -110,33 +105,33 @@ export function pageMessage(
   } as NodeMessage;
 }
 
+/** Resolves once sent messages are delivered; throws when the node closed meanwhile. */
+async function delivered(hooks: OutputHooks): Promise<void> {
+  await afterDelivery();
+  if (hooks.isClosed()) throw new PollAbandonedError();
+}
+
 /** One message per change, sent as soon as its page arrives. */
 class PerRecordOutput implements ChangeOutput {
   sent = 0;
-  private readonly owned = new WeakSet<Watermark>();
 
   constructor(
     private readonly identity: PollIdentity,
     private readonly hooks: OutputHooks,
   ) {}
 
-  emit = async (changes: Change[], watermark: Watermark): Promise<void> => {
+  async accept(changes: Change[], watermark: Watermark): Promise<Watermark> {
     if (this.hooks.isClosed()) throw new PollAbandonedError();
-    this.owned.add(watermark);
     const carried = messageWatermark(watermark);
     for (const change of changes) this.hooks.send(recordMessage(change, carried, this.identity));
     this.sent += changes.length;
-    await afterDelivery();
-    if (this.hooks.isClosed()) throw new PollAbandonedError();
-    await this.hooks.persist(watermark);
-  };
-
-  owns(watermark: Watermark): boolean {
-    return this.owned.has(watermark);
+    await delivered(this.hooks);
+    return watermark;
   }
 
-  async finish(): Promise<void> {
-    // Every page was sent and saved as it came.
+  async flush(): Promise<undefined> {
+    // Every page was delivered as it came.
+    return undefined;
   }
 }
 
@@ -147,7 +142,6 @@ class PerRecordOutput implements ChangeOutput {
  */
 class PerPageOutput implements ChangeOutput {
   sent = 0;
-  private readonly owned = new WeakSet<Watermark>();
   private held: { changes: Change[]; watermark: Watermark } | undefined;
   private page = 0;
 
@@ -156,35 +150,30 @@ class PerPageOutput implements ChangeOutput {
     private readonly hooks: OutputHooks,
   ) {}
 
-  emit = async (changes: Change[], watermark: Watermark): Promise<void> => {
+  async accept(changes: Change[], watermark: Watermark): Promise<Watermark | undefined> {
     if (this.hooks.isClosed()) throw new PollAbandonedError();
-    this.owned.add(watermark);
     const previous = this.held;
     this.held = { changes, watermark };
-    if (previous) await this.sendPage(previous, false);
-  };
-
-  owns(watermark: Watermark): boolean {
-    return this.owned.has(watermark);
+    return previous ? this.sendPage(previous, false) : undefined;
   }
 
-  async finish(): Promise<void> {
+  async flush(): Promise<Watermark | undefined> {
     const held = this.held;
     this.held = undefined;
-    if (held && !this.hooks.isClosed()) await this.sendPage(held, true);
+    if (!held || this.hooks.isClosed()) return undefined;
+    return this.sendPage(held, true);
   }
 
   private async sendPage(
     page: { changes: Change[]; watermark: Watermark },
     last: boolean,
-  ): Promise<void> {
+  ): Promise<Watermark> {
     this.page += 1;
     const carried = messageWatermark(page.watermark);
     this.hooks.send(pageMessage(page.changes, carried, this.identity, this.page, last));
     this.sent += page.changes.length;
-    await afterDelivery();
-    if (this.hooks.isClosed()) throw new PollAbandonedError();
-    await this.hooks.persist(page.watermark);
+    await delivered(this.hooks);
+    return page.watermark;
   }
 }
 

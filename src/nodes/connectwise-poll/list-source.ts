@@ -77,25 +77,35 @@ export function resolveListOperation(
   return operation;
 }
 
-/** Reads one page of the change queries from the list operation, with the rows' values. */
+/**
+ * Reads one page of the change queries from the list operation. One per node; each poll first
+ * gives it the values its rows have for that poll.
+ */
 export class ListChangeSource implements ChangeSource {
   /** The collection polled, path parameters filled in (`/service/tickets/12/notes`). */
-  readonly resourcePath: string;
-  private readonly params: Record<string, unknown> = {};
-  private readonly query: Record<string, unknown> = {};
+  resourcePath: string;
+  private params: Record<string, unknown> = {};
+  private query: Record<string, unknown> = {};
 
   constructor(
-    private readonly client: RequestSender,
+    private readonly client: () => Promise<RequestSender>,
     private readonly operation: OperationDetail,
-    values: readonly ParameterValue[],
   ) {
-    const pathNames = operation.pathParams.map((param) => param.name);
+    this.resourcePath = operation.path;
+  }
+
+  /** The rows' values for the coming poll; a bad value fails here, before anything is sent. */
+  useValues(values: readonly ParameterValue[]): void {
+    const pathNames = this.operation.pathParams.map((param) => param.name);
+    const params: Record<string, unknown> = {};
+    const query: Record<string, unknown> = {};
     for (const { name, value } of values) {
-      if (pathNames.includes(name)) this.params[name] = value;
-      else this.query[name] = value;
+      if (pathNames.includes(name)) params[name] = value;
+      else query[name] = value;
     }
-    // Builds once up front so a bad row value fails the poll before anything is sent.
-    this.resourcePath = buildRequest(operation, { params: this.params, query: this.query }).path;
+    this.resourcePath = buildRequest(this.operation, { params, query }).path;
+    this.params = params;
+    this.query = query;
   }
 
   async fetch(change: ChangeQuery): Promise<unknown[]> {
@@ -110,7 +120,7 @@ export class ListChangeSource implements ChangeSource {
         fields: change.fields,
       },
     });
-    const response = await this.client.request(request);
+    const response = await (await this.client()).request(request);
     if (!Array.isArray(response.data)) {
       throw new CwError(
         'INVALID_RESPONSE',

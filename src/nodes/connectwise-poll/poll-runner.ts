@@ -8,10 +8,20 @@ import { randomUUID } from 'node:crypto';
 
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 
-import { ChangePoller, type PollResult, type Watermark } from '../../core/change-poller';
+import {
+  ChangePoller,
+  type PollResult,
+  type Watermark,
+  type WatermarkStore,
+} from '../../core/change-poller';
 import { inputError } from '../../core/errors';
-import type { OperationDetail } from '../../shared/catalog-types';
-import { asError, shortErrorText, type DoneFunction } from '../node-status';
+import {
+  asError,
+  reportBackgroundFailure,
+  shortErrorText,
+  whenFlowsStarted,
+  type DoneFunction,
+} from '../node-status';
 import { evaluateParameterRows } from '../typed-inputs';
 import { createChangeOutput, PollAbandonedError } from './change-output';
 import { ContextWatermarkStore, type CallbackContext } from './context-watermark';
@@ -70,27 +80,38 @@ export class PollRunner {
   private memoryNoticeShown = false;
   /** Set when the operation cannot be polled: timed polls stop, inputs answer the error. */
   private unusable = false;
-  private readonly operation: Promise<OperationDetail>;
-  private readonly store: ContextWatermarkStore;
+  /** The node's one poller and its list, once the operation is known. */
+  private readonly polling: Promise<{ poller: ChangePoller; source: ListChangeSource }>;
+  private cancelReport: () => void = () => undefined;
 
   constructor(private readonly options: PollRunnerOptions) {
-    const { node, settings } = options;
-    this.store = new ContextWatermarkStore(
+    const { node, settings, connection } = options;
+    const context = new ContextWatermarkStore(
       node.context() as unknown as CallbackContext,
       settings.operationId,
     );
-    this.operation = Promise.resolve()
-      .then(() => options.connection.getCatalog())
-      .then((catalog) =>
-        resolveListOperation(
+    // The poller is the only writer of the watermark, and writes nothing once the node closed.
+    const store: WatermarkStore = {
+      load: () => context.load(),
+      save: (watermark) => {
+        if (this.closed) return Promise.reject(new PollAbandonedError());
+        return this.persist(context, watermark);
+      },
+    };
+    this.polling = Promise.resolve()
+      .then(() => connection.getCatalog())
+      .then((catalog) => {
+        const operation = resolveListOperation(
           catalog,
           settings.operationId,
           settings.rows,
           settings.change.fields !== undefined,
-        ),
-      );
+        );
+        const source = new ListChangeSource(() => connection.getClient(), operation);
+        return { poller: new ChangePoller(settings.change, source, store), source };
+      });
     // Handled here once; each poll awaits it again and fails with the same error.
-    this.operation.catch(() => undefined);
+    this.polling.catch(() => undefined);
   }
 
   /** Checks the operation, then schedules the first poll. */
@@ -102,7 +123,7 @@ export class PollRunner {
           'first deploy; configure a persistent contextStorage to resume where it stopped',
       );
     }
-    this.operation.then(
+    this.polling.then(
       () => {
         if (this.queued === 0 && this.timer === undefined) this.schedule(FIRST_POLL_DELAY_MS);
       },
@@ -110,7 +131,7 @@ export class PollRunner {
         this.unusable = true;
         if (this.closed) return;
         node.status(this.failure(err));
-        node.error(asError(err).message);
+        this.cancelReport = whenFlowsStarted(this.options.RED, () => this.reportFailure(err));
       },
     );
   }
@@ -125,6 +146,7 @@ export class PollRunner {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelTimer();
+    this.cancelReport();
     await this.saving;
     this.options.node.status({});
   }
@@ -137,11 +159,7 @@ export class PollRunner {
       if (this.queued > 0) return; // the queued poll schedules the next one when it ends
       void this.enqueue(undefined).then((err) => {
         // A Catch node still gets timed failures, on a message naming the operation.
-        if (err) {
-          this.options.node.error(err, {
-            cw: { operationId: this.options.settings.operationId },
-          } as NodeMessage);
-        }
+        if (err) this.reportFailure(err);
       });
     }, delayMs);
   }
@@ -167,34 +185,18 @@ export class PollRunner {
   private async pollOnce(msg: NodeMessage | undefined): Promise<Error | undefined> {
     const { node, settings, connection } = this.options;
     try {
-      const operation = await this.operation;
+      const { poller, source } = await this.polling;
       const values = await this.evaluateRows(msg);
-      const client = await connection.getClient();
+      // Fails before anything is sent when the connection cannot be used.
+      await connection.getClient();
       if (this.closed) return undefined;
-      const source = new ListChangeSource(client, operation, values);
+      source.useValues(values);
       const output = createChangeOutput(
         settings.output,
         { operationId: settings.operationId, topic: source.resourcePath, pollId: randomUUID() },
-        {
-          send: (message) => node.send(message),
-          persist: (watermark) => this.persist(watermark),
-          isClosed: () => this.closed,
-        },
+        { send: (message) => node.send(message), isClosed: () => this.closed },
       );
-      const poller = new ChangePoller(settings.change, source, {
-        load: () => this.store.load(),
-        save: async (watermark) => {
-          if (output.owns(watermark)) return; // saved by the output once its changes were sent
-          if (this.closed) throw new PollAbandonedError();
-          await this.persist(watermark);
-        },
-      });
-      let result: PollResult;
-      try {
-        result = await poller.poll(output.emit);
-      } finally {
-        await output.finish();
-      }
+      const result: PollResult = await poller.poll(output, { ifBusy: 'wait' });
       if (!this.closed) node.status(this.success(result, output.sent));
       return undefined;
     } catch (err) {
@@ -202,6 +204,16 @@ export class PollRunner {
       node.status(this.failure(err));
       return asError(err);
     }
+  }
+
+  /** A failure no message caused, for Catch nodes, on a message naming the operation. */
+  private reportFailure(err: unknown): void {
+    reportBackgroundFailure(
+      this.options.node,
+      err,
+      { operationId: this.options.settings.operationId },
+      this.failure(err),
+    );
   }
 
   private async evaluateRows(msg: NodeMessage | undefined): Promise<ParameterValue[]> {
@@ -224,8 +236,8 @@ export class PollRunner {
     );
   }
 
-  private persist(watermark: Watermark): Promise<void> {
-    const saved = this.store.save(watermark);
+  private persist(store: ContextWatermarkStore, watermark: Watermark): Promise<void> {
+    const saved = store.save(watermark);
     this.saving = saved.catch(() => undefined);
     return saved;
   }
