@@ -13,6 +13,7 @@ import type { Node, NodeMessage } from 'node-red';
 
 import {
   connectionFlowNode,
+  requestFlowNode,
   startEmbeddedNodeRed,
   type EmbeddedNodeRed,
   type FlowNode,
@@ -72,22 +73,14 @@ type BenchMessage = NodeMessage & {
 function flows(sim: SimulatorProcess): FlowNode[] {
   const { companyId, clientId } = sim.credentials;
   const tab = 'bench-flow';
-  const cwRequest = (id: string, connection: string): FlowNode => ({
-    id,
-    z: tab,
-    type: 'connectwise-request',
-    name: '',
-    connection,
-    operationId: 'getServiceTicketsById',
-    params: [{ name: 'id', type: 'msg', value: 'ticketId' }],
-    bodySource: 'payload',
-    body: '',
-    validateBody: true,
-    responseType: 'auto',
-    paging: 'page',
-    recordLimit: '',
-    wires: [['out']],
-  });
+  const cwRequest = (id: string, connection: string): FlowNode =>
+    requestFlowNode(id, {
+      z: tab,
+      connection,
+      operationId: 'getServiceTicketsById',
+      params: [{ name: 'id', type: 'msg', value: 'ticketId' }],
+      wires: [['out']],
+    });
   const httpRequest = (id: string, keepAlive: boolean): FlowNode => ({
     id,
     z: tab,

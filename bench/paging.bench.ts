@@ -10,6 +10,7 @@ import type { NodeMessage } from 'node-red';
 
 import {
   connectionFlowNode,
+  requestFlowNode,
   startEmbeddedNodeRed,
   type EmbeddedNodeRed,
   type FlowNode,
@@ -36,23 +37,15 @@ function pagingFlow(sim: SimulatorProcess, requestId: string, mode: Mode): FlowN
     connectionFlowNode('cw-connection', sim.url, sim.credentials.companyId, {
       rateLimit: RATE_LIMIT,
     }),
-    {
-      id: requestId,
+    requestFlowNode(requestId, {
       z: tab,
-      type: 'connectwise-request',
-      name: '',
       connection: 'cw-connection',
       operationId: 'getServiceTickets',
-      params: [],
-      bodySource: 'payload',
-      body: '',
-      validateBody: true,
-      responseType: 'auto',
       paging: mode,
       // `all` stops at 10,000 by default: the baseline holds the whole list.
       recordLimit: mode === 'all' ? '0' : '',
       wires: [['out']],
-    },
+    }),
     { id: 'out', z: tab, type: 'bench-sink', name: 'out', wires: [] },
     { id: 'completion', z: tab, type: 'complete', scope: [requestId], wires: [['completed']] },
     { id: 'completed', z: tab, type: 'bench-sink', name: 'completed', wires: [] },

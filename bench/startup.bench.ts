@@ -12,7 +12,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { connectionFlowNode, PACKAGE_ROOT, type FlowNode } from './lib/embedded-node-red';
+import {
+  connectionFlowNode,
+  PACKAGE_ROOT,
+  requestFlowNode,
+  type FlowNode,
+} from './lib/embedded-node-red';
 import { benchArgs, figureOf, report, runBench, type Figure } from './lib/figures';
 import { startNodeRedProcess, type NodeRedProcessOptions } from './lib/node-red-process';
 
@@ -30,24 +35,15 @@ const usingFlow: FlowNode[] = [
   { id: 'tab', type: 'tab', label: 'uses the package' },
   // Nothing listens on port 9: the nodes are only constructed, nothing is sent.
   connectionFlowNode('connection', 'http://127.0.0.1:9', 'msp'),
-  {
-    id: 'request',
+  requestFlowNode('request', {
     z: 'tab',
     x: 100,
     y: 100,
-    type: 'connectwise-request',
-    name: '',
     connection: 'connection',
     operationId: 'getServiceTicketsById',
     params: [{ name: 'id', type: 'msg', value: 'payload' }],
-    bodySource: 'payload',
-    body: '',
-    validateBody: true,
-    responseType: 'auto',
-    paging: 'page',
-    recordLimit: '',
     wires: [[]],
-  },
+  }),
 ];
 
 const WITHOUT: Variant = {

@@ -6,7 +6,11 @@
 
 const { URL } = require('node:url');
 
-const { CONNECTION_DEFAULTS } = require('../dist/shared/node-configs');
+const {
+  CONNECTION_DEFAULTS,
+  POLL_DEFAULTS,
+  REQUEST_DEFAULTS,
+} = require('../dist/shared/node-configs');
 
 const TAB_ID = 'cw-demo-tab';
 const CONNECTION_ID = 'cw-demo-connection';
@@ -56,20 +60,13 @@ function injectNode(id, name, x, y, wires) {
 
 function requestNode(id, name, x, y, settings, wires) {
   return {
+    ...REQUEST_DEFAULTS,
     id,
     type: 'connectwise-request',
     z: TAB_ID,
     name,
     connection: CONNECTION_ID,
-    operationId: '',
-    operationSummary: '',
     params: [],
-    bodySource: 'payload',
-    body: '',
-    validateBody: true,
-    responseType: 'auto',
-    paging: 'page',
-    recordLimit: '',
     ...settings,
     x,
     y,
@@ -103,10 +100,10 @@ function buildDemoFlow(sim, seeded) {
       info: 'Talks to the ConnectWise Manage simulator started by `npm start`.',
     },
     {
+      ...CONNECTION_DEFAULTS,
       id: CONNECTION_ID,
       type: 'connectwise-connection',
       name: CONNECTION_NAME,
-      ...CONNECTION_DEFAULTS,
       site: 'custom',
       host: sim.url,
       companyId: sim.credentials.companyId,
@@ -138,25 +135,16 @@ function buildDemoFlow(sim, seeded) {
       40,
     ),
     {
+      ...POLL_DEFAULTS,
       id: 'cw-demo-poll',
       type: 'connectwise-poll',
       z: TAB_ID,
       name: 'Changed tickets',
       connection: CONNECTION_ID,
       operationId: 'getServiceTickets',
-      operationSummary: '',
       params: [],
-      conditions: '',
-      fields: '',
-      pageSize: 100,
       interval: 10,
       intervalUnit: 's',
-      updatedField: '_info/lastUpdated',
-      createdField: '_info/dateEntered',
-      idField: 'id',
-      output: 'per-record',
-      start: 'now',
-      since: '',
       x: COLUMN.start,
       y: row(0),
       wires: [['cw-demo-poll-debug']],

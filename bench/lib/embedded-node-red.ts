@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 import type { Node, NodeMessage } from 'node-red';
 
-import { CONNECTION_DEFAULTS } from '../../src/shared/node-configs';
+import { CONNECTION_DEFAULTS, REQUEST_DEFAULTS } from '../../src/shared/node-configs';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = '@msp-nodes/node-red-connectwise-manage';
@@ -169,13 +169,18 @@ export function connectionFlowNode(
   overrides: Record<string, unknown> = {},
 ): FlowNode {
   return {
+    ...CONNECTION_DEFAULTS,
     id,
     type: 'connectwise-connection',
     name: 'simulator',
-    ...CONNECTION_DEFAULTS,
     site: 'custom',
     host: siteUrl,
     companyId,
     ...overrides,
   };
+}
+
+/** A request node with the editor's defaults, except what is given. */
+export function requestFlowNode(id: string, settings: Record<string, unknown>): FlowNode {
+  return { ...REQUEST_DEFAULTS, id, type: 'connectwise-request', params: [], ...settings };
 }

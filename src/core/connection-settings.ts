@@ -8,74 +8,37 @@ import {
   type ConnectionConfig,
   type ConnectionCredentials,
 } from '../shared/node-configs';
+import { CONNECTION_RANGES, rangeProblem, type NumberRange } from '../shared/limits';
 import { SITES, type CloudSite } from '../shared/modes';
 import { CwError, type CwErrorOptions } from './errors';
 import type { ClientSettings } from './http-types';
 
 export const DEFAULT_CODEBASE = CONNECTION_DEFAULTS.codebase;
 
-interface NumberRule {
-  field: 'timeout' | 'retries' | 'concurrency' | 'rateLimit';
-  fallback: number;
-  min: number;
-  max: number;
-  integer: boolean;
-  unit: string;
-}
+type NumberField = keyof typeof CONNECTION_RANGES;
 
-const NUMBER_RULES: Record<NumberRule['field'], NumberRule> = {
-  timeout: {
-    field: 'timeout',
-    fallback: CONNECTION_DEFAULTS.timeout,
-    min: 1,
-    max: 600,
-    integer: false,
-    unit: 'seconds',
-  },
-  retries: {
-    field: 'retries',
-    fallback: CONNECTION_DEFAULTS.retries,
-    min: 0,
-    max: 10,
-    integer: true,
-    unit: 'retries',
-  },
-  concurrency: {
-    field: 'concurrency',
-    fallback: CONNECTION_DEFAULTS.concurrency,
-    min: 1,
-    max: 100,
-    integer: true,
-    unit: 'requests at once',
-  },
-  rateLimit: {
-    field: 'rateLimit',
-    fallback: CONNECTION_DEFAULTS.rateLimit,
-    min: 1,
-    max: 60000,
-    integer: true,
-    unit: 'requests a minute',
-  },
-};
+/** A number setting: its range, and the value a saved connection without it uses. */
+function numberRule(field: NumberField): NumberRange & { field: NumberField; fallback: number } {
+  return { ...CONNECTION_RANGES[field], field, fallback: CONNECTION_DEFAULTS[field] };
+}
 
 function configError(field: string, problem: string): CwError {
   return new CwError('CONFIG', `${field}: ${problem}`, { field });
 }
 
-function readNumber(config: ConnectionConfig, rule: NumberRule): number {
-  const raw = config[rule.field];
+function readNumber(config: ConnectionConfig, field: NumberField): number {
+  const rule = numberRule(field);
+  const raw = config[field];
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
     return rule.fallback;
   }
   const value = typeof raw === 'number' ? raw : Number(raw.trim());
   if (!Number.isFinite(value)) {
-    throw configError(rule.field, `must be a number, got ${JSON.stringify(raw)}`);
+    throw configError(field, `must be a number, got ${JSON.stringify(raw)}`);
   }
-  if (rule.integer && !Number.isInteger(value)) {
-    throw configError(rule.field, `must be a whole number, got ${value}`);
-  }
-  if (value < rule.min || value > rule.max) {
-    throw configError(rule.field, `must be between ${rule.min} and ${rule.max} ${rule.unit}`);
+  const problem = rangeProblem(rule, value);
+  if (problem) {
+    throw configError(field, Number.isInteger(value) ? problem : `${problem}, got ${value}`);
   }
   return value;
 }
@@ -170,10 +133,10 @@ export function resolveClientSettings(
     privateKey,
     clientId,
     apiVersion: apiVersion || undefined,
-    timeoutMs: Math.round(readNumber(config, NUMBER_RULES.timeout) * 1000),
-    retries: readNumber(config, NUMBER_RULES.retries),
-    concurrency: readNumber(config, NUMBER_RULES.concurrency),
-    ratePerMinute: readNumber(config, NUMBER_RULES.rateLimit),
+    timeoutMs: Math.round(readNumber(config, 'timeout') * 1000),
+    retries: readNumber(config, 'retries'),
+    concurrency: readNumber(config, 'concurrency'),
+    ratePerMinute: readNumber(config, 'rateLimit'),
     removeNulls: config.removeNulls !== false,
   };
 }

@@ -1,5 +1,9 @@
 /** The connectwise-connection config node's dialog and its "Test connection" button. */
-import type { ConnectionConfig, ConnectionCredentials } from '../shared/node-configs';
+import {
+  CONNECTION_DEFAULTS,
+  type ConnectionConfig,
+  type ConnectionCredentials,
+} from '../shared/node-configs';
 import { ajaxErrorText } from './catalog-client';
 import { ensureSelectValue } from './form-fields';
 
@@ -15,8 +19,8 @@ const PREFIX = '#node-config-input-';
 
 export function prepareConnectionForm(node: ConnectionNode): void {
   const field = (name: string): JQuery => $(`${PREFIX}${name}`);
-  ensureSelectValue(`${PREFIX}site`, 'na');
-  ensureSelectValue(`${PREFIX}openapiSource`, 'bundled');
+  ensureSelectValue(`${PREFIX}site`, CONNECTION_DEFAULTS.site);
+  ensureSelectValue(`${PREFIX}openapiSource`, CONNECTION_DEFAULTS.openapiSource);
   field('site')
     .on('change', () => {
       $('.cw-host-row').toggle(field('site').val() === 'custom');

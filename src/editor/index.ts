@@ -3,69 +3,56 @@
  * loads the bundle, so it installs itself only once.
  */
 import { INPUT_TYPES } from '../shared/modes';
-import { CONNECTION_DEFAULTS } from '../shared/node-configs';
+import type { NodeKind } from '../shared/node-configs';
 import { callbackLabel, prepareCallbackForm, saveCallbackForm } from './callback-form';
 import { loadIndex, loadOperation } from './catalog-client';
 import { connectionFormValues, prepareConnectionForm } from './connection-form';
 import { installStyles } from './editor-styles';
+import { editorDefaults, migrateOnOpen } from './node-definitions';
 import { connectionLabel, pollLabel, requestLabel } from './node-labels';
 import { filterOperations, searchableOperation } from './operation-search';
 import { closePollForm, preparePollForm, savePollForm } from './poll-form';
 import { closeRequestForm, prepareRequestForm, saveRequestForm } from './request-form';
-import {
-  numberInRange,
-  validateApiVersion,
-  validateBody,
-  validateCallbackPath,
-  validateCount,
-  validateHost,
-  validateInterval,
-  validateObjectId,
-  validateOpenapiPath,
-  validateParams,
-  validatePublicUrl,
-  validateSince,
-} from './validators';
+
+/** A dialog's set-up, after the node was brought up to the current configuration. */
+function preparing(
+  kind: NodeKind,
+  prepare: (node: never) => void,
+): (node: EditorNodeInstance) => void {
+  return (node) => {
+    migrateOnOpen(kind, node);
+    prepare(node as never);
+  };
+}
 
 const api = {
   version: 1,
   inputTypes: INPUT_TYPES,
-  defaults: { connection: CONNECTION_DEFAULTS },
   request: {
-    prepare: prepareRequestForm,
+    defaults: editorDefaults('request'),
+    prepare: preparing('request', prepareRequestForm),
     save: saveRequestForm,
     cancel: closeRequestForm,
     label: requestLabel,
   },
   poll: {
-    prepare: preparePollForm,
+    defaults: editorDefaults('poll'),
+    prepare: preparing('poll', preparePollForm),
     save: savePollForm,
     cancel: closePollForm,
     label: pollLabel,
   },
   callback: {
-    prepare: prepareCallbackForm,
+    defaults: editorDefaults('callback'),
+    prepare: preparing('callback', prepareCallbackForm),
     save: saveCallbackForm,
     label: callbackLabel,
   },
   connection: {
-    prepare: prepareConnectionForm,
+    defaults: editorDefaults('connection'),
+    prepare: preparing('connection', prepareConnectionForm),
     label: connectionLabel,
     values: connectionFormValues,
-  },
-  validators: {
-    params: validateParams,
-    body: validateBody,
-    count: validateCount,
-    range: numberInRange,
-    apiVersion: validateApiVersion,
-    interval: validateInterval,
-    since: validateSince,
-    host: validateHost,
-    openapiPath: validateOpenapiPath,
-    objectId: validateObjectId,
-    publicUrl: validatePublicUrl,
-    callbackPath: validateCallbackPath,
   },
   catalog: { loadIndex, loadOperation, filterOperations, searchableOperation },
 };

@@ -1,6 +1,6 @@
 /** The connectwise-poll node's dialog: a list operation, its rows and the watch settings. */
 import { POLL_MANAGED_PARAMS } from '../shared/modes';
-import type { PollConfig } from '../shared/node-configs';
+import { POLL_DEFAULTS, type PollConfig } from '../shared/node-configs';
 import { ensureSelectValue } from './form-fields';
 import { OperationForm, type OperationNode } from './operation-form';
 
@@ -9,9 +9,9 @@ type PollNode = OperationNode & Partial<PollConfig>;
 const forms = new WeakMap<object, OperationForm>();
 
 export function preparePollForm(node: PollNode): void {
-  ensureSelectValue('#node-input-intervalUnit', 's');
-  ensureSelectValue('#node-input-output', 'per-record');
-  ensureSelectValue('#node-input-start', 'now');
+  ensureSelectValue('#node-input-intervalUnit', POLL_DEFAULTS.intervalUnit);
+  ensureSelectValue('#node-input-output', POLL_DEFAULTS.output);
+  ensureSelectValue('#node-input-start', POLL_DEFAULTS.start);
   const form = new OperationForm({
     node,
     prefix: 'connectwise-poll',

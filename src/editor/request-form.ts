@@ -1,5 +1,6 @@
 /** The connectwise-request node's dialog: operation, parameters, body, response and paging. */
-import type { RequestConfig } from '../shared/node-configs';
+import { ALL_PAGES_DEFAULT_RECORD_LIMIT } from '../shared/limits';
+import { REQUEST_DEFAULTS, type RequestConfig } from '../shared/node-configs';
 import type { OperationAnswer } from './catalog-client';
 import { ensureSelectValue } from './form-fields';
 import { OperationForm, type OperationNode } from './operation-form';
@@ -18,13 +19,11 @@ interface RequestDialog {
 
 const dialogs = new WeakMap<object, RequestDialog>();
 const BODY_METHODS = new Set(['post', 'put', 'patch']);
-/** What the runtime fetches at most in `all` mode when the limit is empty. */
-const ALL_PAGES_DEFAULT_LIMIT = '10000';
 
 export function prepareRequestForm(node: RequestNode): void {
-  ensureSelectValue('#node-input-bodySource', 'payload');
-  ensureSelectValue('#node-input-responseType', 'auto');
-  ensureSelectValue('#node-input-paging', 'page');
+  ensureSelectValue('#node-input-bodySource', REQUEST_DEFAULTS.bodySource);
+  ensureSelectValue('#node-input-responseType', REQUEST_DEFAULTS.responseType);
+  ensureSelectValue('#node-input-paging', REQUEST_DEFAULTS.paging);
   const dialog: RequestDialog = {
     body: node.body ?? '',
     lastSample: '',
@@ -57,7 +56,10 @@ function showRecordLimit(): void {
   const paging = $('#node-input-paging').val();
   $('.cw-record-limit-row').toggle(paging !== 'page');
   // Streaming modes hold one page at a time, so only `all` has a default limit.
-  $('#node-input-recordLimit').attr('placeholder', paging === 'all' ? ALL_PAGES_DEFAULT_LIMIT : '');
+  $('#node-input-recordLimit').attr(
+    'placeholder',
+    paging === 'all' ? String(ALL_PAGES_DEFAULT_RECORD_LIMIT) : '',
+  );
 }
 
 export function saveRequestForm(node: RequestNode): void {

@@ -2,8 +2,20 @@
  * Property validators the node definitions use. Node-RED calls them with the node as `this`;
  * they answer `true` or a message naming what is wrong.
  */
+import {
+  INTERVAL_UNIT_SECONDS,
+  POLL_INTERVAL_SECONDS,
+  rangeProblem,
+  type IntervalUnit,
+  type NumberRange,
+} from '../shared/limits';
 import type { ParameterRow } from '../shared/modes';
-import type { CallbackConfig, PollConfig, RequestConfig } from '../shared/node-configs';
+import {
+  POLL_DEFAULTS,
+  type CallbackConfig,
+  type PollConfig,
+  type RequestConfig,
+} from '../shared/node-configs';
 import { cachedOperation, documentForConnection } from './catalog-client';
 import { isBlank, requiredPathParams } from './parameter-rows';
 
@@ -13,9 +25,6 @@ type Validity = true | string;
  * options); with one, any string counts as valid. Every validator here declares both.
  */
 type ValidatorOptions = { label?: string } | undefined;
-
-const SECONDS_PER_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600 };
-export const MINIMUM_POLL_SECONDS = 10;
 
 /**
  * Every path parameter of the chosen operation has a value. Only checked once the operation's
@@ -58,20 +67,14 @@ export function validateCount(value: unknown, _options?: ValidatorOptions): Vali
   return /^\d+$/.test(String(value).trim()) ? true : 'must be a whole number, 0 or more';
 }
 
-/** Empty (the runtime's default) or a number in range; `integer` refuses fractions. */
+/** Empty (the runtime's default) or a number in the range. */
 export function numberInRange(
-  min: number,
-  max: number,
-  integer = true,
+  range: NumberRange,
 ): (value: unknown, options?: ValidatorOptions) => Validity {
   return (value, _options) => {
     if (isBlank(value)) return true;
     const text = String(value).trim();
-    const number = Number(text);
-    if (!Number.isFinite(number) || (integer && !Number.isInteger(number))) {
-      return integer ? 'must be a whole number' : 'must be a number';
-    }
-    return number >= min && number <= max ? true : `must be between ${min} and ${max}`;
+    return rangeProblem(range, text === '' ? NaN : Number(text)) ?? true;
   };
 }
 
@@ -81,21 +84,22 @@ export function validateApiVersion(value: unknown, _options?: ValidatorOptions):
   return /^\d{4}\.\d+$/.test(String(value).trim()) ? true : 'apiVersion: expected like 2025.1';
 }
 
-/** The poll interval is at least ten seconds in its unit. */
+/** The poll interval, in its unit, from ten seconds to a day. */
 export function validateInterval(
   this: Partial<PollConfig>,
   value: unknown,
   _options?: ValidatorOptions,
 ): Validity {
-  const unit = formValue('intervalUnit') ?? this.intervalUnit ?? 's';
+  const unit = formValue('intervalUnit') ?? this.intervalUnit ?? POLL_DEFAULTS.intervalUnit;
   const amount = Number(String(value ?? '').trim());
   if (!Number.isFinite(amount) || String(value ?? '').trim() === '') {
     return 'interval: must be a number';
   }
-  const seconds = amount * (SECONDS_PER_UNIT[unit] ?? 1);
-  return seconds >= MINIMUM_POLL_SECONDS
-    ? true
-    : `interval: must be at least ${MINIMUM_POLL_SECONDS} seconds`;
+  const seconds = amount * (INTERVAL_UNIT_SECONDS[unit as IntervalUnit] ?? 1);
+  if (seconds < POLL_INTERVAL_SECONDS.min) {
+    return `interval: must be at least ${POLL_INTERVAL_SECONDS.min} seconds`;
+  }
+  return seconds > POLL_INTERVAL_SECONDS.max ? 'interval: must be at most a day' : true;
 }
 
 /** `since` needs a date when the poll starts from one. */

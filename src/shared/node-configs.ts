@@ -1,7 +1,14 @@
 /**
  * The saved configuration of each node type, as the editor writes it into the flow and the runtime
- * reads it. Secrets are never here: they live in Node-RED credentials.
+ * reads it, and the settings a new node starts with: the one source of every default, used by the
+ * forms, the runtime's fallbacks, the demo, the tests and the benchmarks. Secrets are never here:
+ * they live in Node-RED credentials.
+ *
+ * Every saved configuration carries `version`. Changing what a node saves means raising its
+ * version here and adding the step that brings older configurations up to it in
+ * config-migrations.ts, with a test that loads a flow saved before.
  */
+import type { IntervalUnit } from './limits';
 import type {
   CloudSite,
   ParameterRow,
@@ -12,8 +19,31 @@ import type {
   PollStart,
 } from './modes';
 
-export interface ConnectionConfig {
+export const NODE_TYPES = {
+  connection: 'connectwise-connection',
+  request: 'connectwise-request',
+  poll: 'connectwise-poll',
+  callback: 'connectwise-callback',
+} as const;
+export type NodeKind = keyof typeof NODE_TYPES;
+export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
+
+/** The version of each node type's saved configuration that this package writes. */
+export const CONFIG_VERSIONS = {
+  connection: 1,
+  request: 1,
+  poll: 1,
+  callback: 1,
+} as const satisfies Record<NodeKind, number>;
+
+/** What every saved configuration has. */
+export interface VersionedConfig {
+  /** The configuration's version; a flow saved before versions existed has none (0). */
+  version?: number;
   name?: string;
+}
+
+export interface ConnectionConfig extends VersionedConfig {
   /** A cloud region, or `custom` for an on-premise host (or the simulator). */
   site: CloudSite | 'custom';
   /** For `custom`: host name, optionally with scheme and port (`https://cw.example.com`, `http://127.0.0.1:8080`). */
@@ -43,6 +73,8 @@ export interface ConnectionConfig {
  * when a saved flow lacks one, and the demo, tests and benchmarks build connections from them.
  */
 export const CONNECTION_DEFAULTS = {
+  version: CONFIG_VERSIONS.connection,
+  name: '',
   site: 'na',
   host: '',
   codebase: 'v4_6_release',
@@ -65,8 +97,7 @@ export interface ConnectionCredentials {
   clientId?: string;
 }
 
-export interface RequestConfig {
-  name?: string;
+export interface RequestConfig extends VersionedConfig {
   connection: string;
   operationId: string;
   /** Label cache written by the editor (the operation's summary); the runtime ignores it. */
@@ -83,8 +114,7 @@ export interface RequestConfig {
   recordLimit?: number | string;
 }
 
-export interface PollConfig {
-  name?: string;
+export interface PollConfig extends VersionedConfig {
   connection: string;
   operationId: string;
   /** Label cache written by the editor (the operation's summary); the runtime ignores it. */
@@ -95,7 +125,7 @@ export interface PollConfig {
   fields?: string;
   pageSize?: number | string;
   interval?: number | string;
-  intervalUnit?: 's' | 'm' | 'h';
+  intervalUnit?: IntervalUnit;
   updatedField?: string;
   createdField?: string;
   idField?: string;
@@ -105,8 +135,7 @@ export interface PollConfig {
   since?: string;
 }
 
-export interface CallbackConfig {
-  name?: string;
+export interface CallbackConfig extends VersionedConfig {
   connection: string;
   /** `Ticket`, `Company`, ...: the `type` of the `/system/callbacks` record. */
   callbackType: string;
@@ -124,3 +153,64 @@ export interface CallbackConfig {
   /** Seconds a delivery counts as already seen; default 600. */
   dedupeWindow?: number | string;
 }
+
+/** A new request node's settings. */
+export const REQUEST_DEFAULTS = {
+  version: CONFIG_VERSIONS.request,
+  name: '',
+  connection: '',
+  operationId: '',
+  operationSummary: '',
+  params: [] as ParameterRow[],
+  bodySource: 'payload',
+  body: '',
+  validateBody: true,
+  responseType: 'auto',
+  paging: 'page',
+  /** Empty: 10,000 in `all` mode, no limit when streaming. */
+  recordLimit: '',
+} as const satisfies RequestConfig;
+
+/** A new poll node's settings. */
+export const POLL_DEFAULTS = {
+  version: CONFIG_VERSIONS.poll,
+  name: '',
+  connection: '',
+  operationId: '',
+  operationSummary: '',
+  params: [] as ParameterRow[],
+  conditions: '',
+  fields: '',
+  pageSize: 100,
+  interval: 60,
+  intervalUnit: 's',
+  updatedField: '_info/lastUpdated',
+  createdField: '_info/dateEntered',
+  idField: 'id',
+  output: 'per-record',
+  start: 'now',
+  since: '',
+} as const satisfies PollConfig;
+
+/** A new callback node's settings. */
+export const CALLBACK_DEFAULTS = {
+  version: CONFIG_VERSIONS.callback,
+  name: '',
+  connection: '',
+  callbackType: 'Ticket',
+  level: 'Owner',
+  objectId: '',
+  description: '',
+  publicUrl: '',
+  path: '',
+  output: 'entity',
+  dedupeWindow: 600,
+} as const satisfies CallbackConfig;
+
+/** Each node type's defaults by kind. */
+export const NODE_DEFAULTS = {
+  connection: CONNECTION_DEFAULTS,
+  request: REQUEST_DEFAULTS,
+  poll: POLL_DEFAULTS,
+  callback: CALLBACK_DEFAULTS,
+} as const;

@@ -5,6 +5,8 @@
  */
 import {
   CONNECTION_DEFAULTS,
+  POLL_DEFAULTS,
+  REQUEST_DEFAULTS,
   type ConnectionConfig,
   type PollConfig,
   type RequestConfig,
@@ -28,10 +30,10 @@ export function connectionNode(
   overrides: Partial<ConnectionConfig> & { id?: string } = {},
 ): ConnectionFlowNode {
   return {
+    ...CONNECTION_DEFAULTS,
     id: CONNECTION_ID,
     type: 'connectwise-connection',
     name: 'simulator',
-    ...CONNECTION_DEFAULTS,
     site: 'custom',
     host: sim.url,
     companyId: sim.credentials.companyId,
@@ -69,17 +71,11 @@ export function requestNode(
   settings: NodeSettings<RequestConfig> & { operationId: string },
 ): RequestFlowNode & Record<string, unknown> {
   return {
+    ...REQUEST_DEFAULTS,
     id: 'request',
     type: 'connectwise-request',
-    name: '',
     connection: CONNECTION_ID,
     params: [],
-    bodySource: 'payload',
-    body: '',
-    validateBody: true,
-    responseType: 'auto',
-    paging: 'page',
-    recordLimit: '',
     ...settings,
   };
 }
@@ -89,20 +85,15 @@ export function pollNode(
   settings: NodeSettings<PollConfig> = {},
 ): PollFlowNode & Record<string, unknown> {
   return {
+    ...POLL_DEFAULTS,
     id: 'poll',
     type: 'connectwise-poll',
-    name: '',
     connection: CONNECTION_ID,
     operationId: 'getServiceTickets',
     params: [],
-    conditions: '',
-    fields: '',
-    pageSize: 100,
+    // Long enough that only the test's own triggers poll.
     interval: 1,
     intervalUnit: 'h',
-    output: 'per-record',
-    start: 'now',
-    since: '',
     ...settings,
   };
 }

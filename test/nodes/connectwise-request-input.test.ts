@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 
-import type { Node, NodeMessage } from 'node-red';
+import type { Node } from 'node-red';
 
 import { CwError, inputError } from '../../src/core/errors';
 import type { CwResponse, PreparedRequest } from '../../src/core/http-types';
@@ -19,9 +19,8 @@ import {
   statusTextFor,
 } from '../../src/nodes/connectwise-request/response-messages';
 import {
-  doneFor,
+  reportBackgroundFailure,
   reportFailure,
-  sendFor,
   shortErrorText,
   MAX_STATUS_LENGTH,
 } from '../../src/nodes/node-status';
@@ -223,14 +222,14 @@ describe('node status and the error path', () => {
     return { node, calls };
   }
 
-  it('falls back to node.send and node.error where Node-RED passes no send and done', () => {
+  it('reports a failure no message caused on a message of its own, for Catch nodes', () => {
     const { node, calls } = fakeNode();
-    const msg: NodeMessage = { payload: 1 };
-    sendFor(node, undefined)(msg);
     const err = inputError('params.id', 'is required');
-    reportFailure(node, err, doneFor(node, msg, undefined));
-    assert.deepEqual(calls.send, [msg]);
-    assert.deepEqual(calls.error, [[err, msg]]);
+    reportBackgroundFailure(node, err, { operationId: 'getServiceTickets' });
+    assert.deepEqual(calls.send, []);
+    assert.deepEqual(calls.error, [
+      [err, { payload: undefined, cw: { operationId: 'getServiceTickets' } }],
+    ]);
     assert.deepEqual(calls.status, [
       { fill: 'red', shape: 'ring', text: 'params.id: is required' },
     ]);

@@ -518,22 +518,27 @@ function goodConfig(testCase: BadInputCase): Record<string, unknown> | undefined
   return undefined;
 }
 
+let inputCount = 0;
+
+/** Sends one message to the node; answers what it sent on, and what Catch nodes got for it. */
 async function exchange(
   node: Node,
   recorder: Recorder,
   msg: Record<string, unknown>,
 ): Promise<{ out: OutMessage[]; caught: OutMessage[] }> {
-  const before = { out: recorder.out.length, caught: recorder.caught.length };
-  const ended = recorder.completed.length + recorder.caught.length;
-  node.receive({ payload: '', ...msg });
+  const before = recorder.out.length;
+  const _msgid = `input-${(inputCount += 1)}`;
+  const ofInput = (messages: OutMessage[]): OutMessage[] =>
+    messages.filter((message) => message._msgid === _msgid);
+  node.receive({ payload: '', ...msg, _msgid });
   await waitFor(
     'the node to finish the message',
-    () => recorder.completed.length + recorder.caught.length > ended,
+    () => ofInput(recorder.completed).length + ofInput(recorder.caught).length > 0,
     8000,
     () => `${recorder.out.length} out, ${recorder.caught.length} caught`,
   );
   await settle(20);
-  return { out: recorder.out.slice(before.out), caught: recorder.caught.slice(before.caught) };
+  return { out: recorder.out.slice(before), caught: ofInput(recorder.caught) };
 }
 
 /** Requests the simulator received under the API base. */
@@ -623,6 +628,10 @@ describe('reliability: bad input', function () {
       const text = caughtText(bad.caught[0]);
       assert.ok(text.includes(testCase.field), `"${text}" names ${testCase.field}`);
       if (testCase.error) assert.match(text, testCase.error);
+      // A setting refused at deploy also reached Catch nodes then, on a message of its own.
+      for (const atDeploy of recorder.caught.filter((msg) => !msg._msgid?.startsWith('input-'))) {
+        assert.ok(caughtText(atDeploy).includes(testCase.field), caughtText(atDeploy));
+      }
       assert.deepEqual(apiRequests(), [], 'nothing reached the server');
       assert.equal(statusCalls(node).at(-1)?.fill, 'red', 'a red status');
 

@@ -11,7 +11,12 @@ import {
   type CallbackTypeInfo,
 } from '../../core/callback-types';
 import { inputError } from '../../core/errors';
-import type { CallbackConfig } from '../../shared/node-configs';
+import {
+  CALLBACK_DESCRIPTION_MAX_LENGTH,
+  DEDUPE_WINDOW_RANGE,
+  rangeProblem,
+} from '../../shared/limits';
+import { CALLBACK_DEFAULTS, type CallbackConfig } from '../../shared/node-configs';
 
 export type CallbackOutput = NonNullable<CallbackConfig['output']>;
 export type { CallbackConfig };
@@ -26,9 +31,6 @@ export interface CallbackSettings {
   output: CallbackOutput;
   dedupeWindowMs: number;
 }
-
-export const DEFAULT_DEDUPE_WINDOW_S = 600;
-const MAX_DESCRIPTION_LENGTH = 100;
 
 export function defaultCallbackPath(nodeId: string): string {
   return `/connectwise/callback/${nodeId.replace(/[^A-Za-z0-9_-]/g, '')}`;
@@ -108,28 +110,28 @@ export function resolveCallbackSettings(
       `${JSON.stringify(config.callbackType ?? '')} is not a callback type (${CALLBACK_TYPES.map((t) => t.type).join(', ')})`,
     );
   }
-  const level = (config.level ?? '').trim() || 'Owner';
+  const level = (config.level ?? '').trim() || CALLBACK_DEFAULTS.level;
   if (!/^[A-Za-z]+$/.test(level))
     throw inputError('level', `${JSON.stringify(level)} is not a level name`);
   const description = (config.description ?? '').trim() || `Node-RED ${typeInfo.type} callback`;
-  if (description.length > MAX_DESCRIPTION_LENGTH) {
+  if (description.length > CALLBACK_DESCRIPTION_MAX_LENGTH) {
     throw inputError(
       'description',
-      `is ${description.length} characters, ConnectWise takes at most 100`,
+      `is ${description.length} characters, ConnectWise takes at most ${CALLBACK_DESCRIPTION_MAX_LENGTH}`,
     );
   }
   const routePath = routePathOf(config.path, nodeId);
   const url = callbackUrl(config.publicUrl, httpNodeRoot, routePath);
   if (url.includes('"')) throw inputError('publicUrl', 'must not contain double quotes');
   const windowText = String(config.dedupeWindow ?? '').trim();
-  const windowS = windowText === '' ? DEFAULT_DEDUPE_WINDOW_S : Number(windowText);
-  if (!Number.isFinite(windowS) || windowS < 0 || windowS > 86_400) {
+  const windowS = windowText === '' ? CALLBACK_DEFAULTS.dedupeWindow : Number(windowText);
+  if (rangeProblem(DEDUPE_WINDOW_RANGE, windowS)) {
     throw inputError(
       'dedupeWindow',
-      `${JSON.stringify(windowText)} is not a number of seconds from 0 to 86400`,
+      `${JSON.stringify(windowText)} is not a number of seconds from ${DEDUPE_WINDOW_RANGE.min} to ${DEDUPE_WINDOW_RANGE.max}`,
     );
   }
-  const output = config.output ?? 'entity';
+  const output = config.output || CALLBACK_DEFAULTS.output;
   if (output !== 'entity' && output !== 'refetch') {
     throw inputError('output', `${JSON.stringify(output)} is not entity or refetch`);
   }

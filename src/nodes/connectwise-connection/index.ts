@@ -16,10 +16,16 @@ import {
   resolveSiteOrigin,
 } from '../../core/connection-settings';
 import { CwError, isCwError } from '../../core/errors';
-import type { ConnectionConfig, ConnectionCredentials } from '../../shared/node-configs';
+import { migrateConfig } from '../../shared/config-migrations';
+import {
+  NODE_TYPES,
+  type ConnectionConfig,
+  type ConnectionCredentials,
+} from '../../shared/node-configs';
+import { currentConfig } from '../saved-config';
 import { checkConnection, mergeCredentials } from './connection-check';
 
-export const CONNECTION_TYPE = 'connectwise-connection';
+export const CONNECTION_TYPE = NODE_TYPES.connection;
 export const CONNECTION_TEST_ROUTE = '/connectwise-manage/connection/test';
 export const CONNECTION_WRITE_PERMISSION = 'connectwise-connection.write';
 
@@ -99,7 +105,15 @@ export function registerConnectionEndpoints(RED: NodeAPI): void {
         (body.credentials ?? {}) as ConnectionCredentials,
         stored,
       );
-      checkConnection(body.config as ConnectionConfig, credentials).then(
+      let config: ConnectionConfig;
+      try {
+        // The dialog's settings, as the runtime would read them.
+        config = migrateConfig<ConnectionConfig>('connection', body.config).config;
+      } catch (err) {
+        res.status(400).json({ ok: false, code: 'CONFIG', error: (err as Error).message });
+        return;
+      }
+      checkConnection(config, credentials).then(
         (result) => res.json(result),
         () => res.status(500).json({ ok: false, code: 'ERROR', error: 'the test failed' }),
       );
@@ -110,12 +124,21 @@ export function registerConnectionEndpoints(RED: NodeAPI): void {
 export default function registerConnection(RED: NodeAPI): void {
   registerConnectionEndpoints(RED);
 
-  function ConnectionNodeConstructor(this: ConnectionNode, config: ConnectionNodeDef): void {
-    RED.nodes.createNode(this, config);
+  function ConnectionNodeConstructor(this: ConnectionNode, saved: ConnectionNodeDef): void {
+    RED.nodes.createNode(this, saved);
     let clientPromise: Promise<CwClient> | undefined;
     let closed = false;
+    let config: ConnectionNodeDef = saved;
+    /** A configuration this release cannot read: every node using the connection is told. */
+    let unreadable: CwError | undefined;
+    try {
+      config = currentConfig<ConnectionNodeDef>('connection', this, saved);
+    } catch (err) {
+      unreadable = asConfigError(err);
+    }
 
     const createClient = async (): Promise<CwClient> => {
+      if (unreadable) throw unreadable;
       let settings;
       try {
         settings = resolveClientSettings(config, this.credentials ?? {});

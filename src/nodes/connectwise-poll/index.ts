@@ -5,9 +5,10 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 
 import { CwError, inputError } from '../../core/errors';
-import type { PollConfig } from '../../shared/node-configs';
+import { NODE_TYPES, type PollConfig } from '../../shared/node-configs';
 import { registerCatalogEndpoints } from '../catalog-endpoints';
-import { asError, failureStatus, shortErrorText } from '../node-status';
+import { asError, followFlowStarts, reportFailure, reportSetupFailure } from '../node-status';
+import { currentConfig } from '../saved-config';
 import { usesPersistentContext } from './context-watermark';
 import { PollRunner, type PollConnection } from './poll-runner';
 import { resolvePollSettings } from './poll-settings';
@@ -32,13 +33,15 @@ function findConnection(RED: NodeAPI, id: string | undefined): PollConnection {
 
 export default function register(RED: NodeAPI): void {
   registerCatalogEndpoints(RED);
+  followFlowStarts(RED);
 
-  function ConnectwisePollNode(this: Node, config: PollNodeDef): void {
-    RED.nodes.createNode(this, config);
+  function ConnectwisePollNode(this: Node, saved: PollNodeDef): void {
+    RED.nodes.createNode(this, saved);
 
     let runner: PollRunner | undefined;
     let setupError: Error | undefined;
     try {
+      const config = currentConfig<PollNodeDef>('poll', this, saved);
       runner = new PollRunner({
         RED,
         node: this,
@@ -52,13 +55,12 @@ export default function register(RED: NodeAPI): void {
     } catch (err) {
       // A setting that cannot work is refused at deploy: no timer, every input answers it.
       setupError = asError(err);
-      this.status(failureStatus(shortErrorText(err)));
-      this.error(setupError.message);
+      reportSetupFailure(RED, this, err, { operationId: saved.operationId });
     }
 
     this.on('input', (msg, _send, done) => {
       if (runner) runner.trigger(msg, done);
-      else done(setupError);
+      else reportFailure(this, setupError, done);
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {
@@ -71,5 +73,5 @@ export default function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('connectwise-poll', ConnectwisePollNode);
+  RED.nodes.registerType(NODE_TYPES.poll, ConnectwisePollNode);
 }

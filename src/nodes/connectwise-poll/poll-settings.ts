@@ -16,21 +16,18 @@ import {
   type ParameterRow,
   type PollOutput,
 } from '../../shared/modes';
-import type { PollConfig } from '../../shared/node-configs';
+import {
+  INTERVAL_UNIT_SECONDS,
+  PAGE_SIZE_RANGE,
+  POLL_INTERVAL_SECONDS,
+  type IntervalUnit,
+} from '../../shared/limits';
+import { POLL_DEFAULTS, type PollConfig } from '../../shared/node-configs';
 
-/** Polling faster than this gains little (records carry whole seconds) and eats the rate limit. */
-export const MIN_INTERVAL_SECONDS = 10;
-/** Longer waits than a day are better served by a scheduler; it also keeps setTimeout in range. */
-export const MAX_INTERVAL_SECONDS = 24 * 60 * 60;
-export const DEFAULT_INTERVAL = 1;
-export const DEFAULT_INTERVAL_UNIT = 'm';
 /** The first poll runs this long after deploy, once the flows have started. */
 export const FIRST_POLL_DELAY_MS = 1000;
 
 export { POLL_MANAGED_PARAMS };
-
-const UNIT_SECONDS = { s: 1, m: 60, h: 60 * 60 } as const;
-type IntervalUnit = keyof typeof UNIT_SECONDS;
 
 export interface PollSettings {
   operationId: string;
@@ -46,23 +43,26 @@ export function intervalMilliseconds(
   interval: number | string | undefined,
   unit: string | undefined,
 ): number {
-  const unitName = (unit || DEFAULT_INTERVAL_UNIT) as IntervalUnit;
-  if (!Object.hasOwn(UNIT_SECONDS, unitName)) {
+  const text = interval === undefined ? '' : String(interval).trim();
+  // No interval at all is the default one, in its own unit.
+  const unitName = (
+    text === '' ? POLL_DEFAULTS.intervalUnit : unit || POLL_DEFAULTS.intervalUnit
+  ) as IntervalUnit;
+  if (!Object.hasOwn(INTERVAL_UNIT_SECONDS, unitName)) {
     throw inputError('intervalUnit', `must be s, m or h, found ${JSON.stringify(unit)}`);
   }
-  const text = interval === undefined ? '' : String(interval).trim();
-  const amount = text === '' ? DEFAULT_INTERVAL : Number(text);
+  const amount = text === '' ? POLL_DEFAULTS.interval : Number(text);
   if (!Number.isFinite(amount) || amount <= 0) {
     throw inputError('interval', `must be a positive number, found ${JSON.stringify(interval)}`);
   }
-  const seconds = amount * UNIT_SECONDS[unitName];
-  if (seconds < MIN_INTERVAL_SECONDS) {
+  const seconds = amount * INTERVAL_UNIT_SECONDS[unitName];
+  if (seconds < POLL_INTERVAL_SECONDS.min) {
     throw inputError(
       'interval',
-      `${text}${unitName} is too short: poll every ${MIN_INTERVAL_SECONDS} s or more`,
+      `${text}${unitName} is too short: poll every ${POLL_INTERVAL_SECONDS.min} s or more`,
     );
   }
-  if (seconds > MAX_INTERVAL_SECONDS) {
+  if (seconds > POLL_INTERVAL_SECONDS.max) {
     throw inputError('interval', `${text}${unitName} is too long: poll at least once a day`);
   }
   return Math.round(seconds * 1000);
@@ -74,7 +74,7 @@ function pageSizeOf(value: number | string | undefined): number | undefined {
   if (!Number.isFinite(size)) {
     throw inputError(
       'pageSize',
-      `must be a whole number from 1 to 1000, found ${JSON.stringify(value)}`,
+      `must be a whole number from ${PAGE_SIZE_RANGE.min} to ${PAGE_SIZE_RANGE.max}, found ${JSON.stringify(value)}`,
     );
   }
   return size;
@@ -103,7 +103,7 @@ function checkRows(rows: ParameterRow[] | undefined): ParameterRow[] {
 export function resolvePollSettings(config: PollConfig): PollSettings {
   const operationId = String(config.operationId ?? '').trim();
   if (operationId === '') throw inputError('operationId', 'choose the list to watch');
-  const output = config.output || 'per-record';
+  const output = config.output || POLL_DEFAULTS.output;
   if (!POLL_OUTPUTS.includes(output)) {
     throw inputError(
       'output',
@@ -117,7 +117,7 @@ export function resolvePollSettings(config: PollConfig): PollSettings {
     updatedField: config.updatedField,
     createdField: config.createdField,
     idField: config.idField,
-    start: config.start || 'now',
+    start: config.start || POLL_DEFAULTS.start,
     since: config.since,
   };
   const change = resolveChangeOptions(options);

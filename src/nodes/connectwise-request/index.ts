@@ -1,36 +1,55 @@
 /**
  * The connectwise-request node: calls one operation of the ConnectWise Manage API per message.
- * A thin factory: it finds the connection and hands each message to the runtime.
+ * A thin factory: it reads the saved configuration, finds the connection and hands each message
+ * to the runtime.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 
-import type { RequestConfig } from '../../shared/node-configs';
+import { NODE_TYPES, type RequestConfig } from '../../shared/node-configs';
 import { registerCatalogEndpoints } from '../catalog-endpoints';
 import type { ConnectionNode } from '../connectwise-connection';
-import { doneFor, failureStatus, sendFor } from '../node-status';
+import {
+  asError,
+  failureStatus,
+  followFlowStarts,
+  reportFailure,
+  shortErrorText,
+} from '../node-status';
+import { currentConfig } from '../saved-config';
 import { RequestRuntime } from './request-runtime';
 
-export const REQUEST_TYPE = 'connectwise-request';
+export const REQUEST_TYPE = NODE_TYPES.request;
 
 type RequestNodeDef = NodeDef & RequestConfig;
 
 export default function register(RED: NodeAPI): void {
   registerCatalogEndpoints(RED);
+  followFlowStarts(RED);
 
-  function RequestNode(this: Node, config: RequestNodeDef): void {
-    RED.nodes.createNode(this, config);
-    const connection = config.connection
-      ? (RED.nodes.getNode(config.connection) as ConnectionNode | null)
-      : null;
-    const runtime = new RequestRuntime(RED, this, config, connection ?? undefined);
-    if (!connection) this.status(failureStatus('connection: not set'));
+  function RequestNode(this: Node, saved: RequestNodeDef): void {
+    RED.nodes.createNode(this, saved);
+    let runtime: RequestRuntime | undefined;
+    let setupError: Error | undefined;
+    try {
+      const config = currentConfig<RequestNodeDef>('request', this, saved);
+      const connection = config.connection
+        ? (RED.nodes.getNode(config.connection) as ConnectionNode | null)
+        : null;
+      runtime = new RequestRuntime(RED, this, config, connection ?? undefined);
+      if (!connection) this.status(failureStatus('connection: not set'));
+    } catch (err) {
+      // Each message answers the same error, so Catch nodes get it with the message.
+      setupError = asError(err);
+      this.status(failureStatus(shortErrorText(err)));
+    }
 
     this.on('input', (msg, send, done) => {
-      void runtime.handle({ msg, send: sendFor(this, send), done: doneFor(this, msg, done) });
+      if (runtime) void runtime.handle({ msg, send, done });
+      else reportFailure(this, setupError, done);
     });
 
     this.on('close', () => {
-      runtime.close();
+      runtime?.close();
       this.status({});
     });
   }

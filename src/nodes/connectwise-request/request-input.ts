@@ -6,6 +6,7 @@
 import { CwError, inputError } from '../../core/errors';
 import type { RequestInput } from '../../core/request-builder';
 import type { OperationDetail, ParameterSpec } from '../../shared/catalog-types';
+import { ALL_PAGES_DEFAULT_RECORD_LIMIT } from '../../shared/limits';
 import type { RequestConfig } from '../../shared/node-configs';
 import type { EvaluatedRow } from '../typed-inputs';
 
@@ -16,7 +17,7 @@ export interface RequestOverrides {
   headers?: Record<string, unknown>;
 }
 
-export const DEFAULT_ALL_RECORD_LIMIT = 10_000;
+export const DEFAULT_ALL_RECORD_LIMIT = ALL_PAGES_DEFAULT_RECORD_LIMIT;
 
 const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 
