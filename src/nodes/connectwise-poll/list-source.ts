@@ -6,7 +6,7 @@ import type { ChangeQuery, ChangeSource } from '../../core/change-poller';
 import { CwError, inputError } from '../../core/errors';
 import type { CwResponse, PreparedRequest } from '../../core/http-types';
 import { pathPlaceholderNames } from '../../core/path-template';
-import { buildRequest } from '../../core/request-builder';
+import { buildRequest, fitToUrlLimit, type NamedValue } from '../../core/request-builder';
 import type { OperationDetail } from '../../shared/catalog-types';
 import type { ParameterRow } from '../../shared/modes';
 
@@ -15,13 +15,12 @@ export interface OperationLookup {
 }
 
 export interface RequestSender {
+  /** Where requests go: a long list read is fitted to its URL length. */
+  readonly settings: { readonly baseUrl: string };
   request(req: PreparedRequest): Promise<CwResponse>;
 }
 
-export interface ParameterValue {
-  name: string;
-  value: unknown;
-}
+export type ParameterValue = NamedValue;
 
 /** What the change queries need from the list operation. */
 const CHANGE_QUERY_PARAMS = ['conditions', 'orderBy', 'pageSize', 'page'];
@@ -81,28 +80,20 @@ export function resolveListOperation(
 export class ListChangeSource implements ChangeSource {
   /** The collection polled, path parameters filled in (`/service/tickets/12/notes`). */
   readonly resourcePath: string;
-  private readonly params: Record<string, unknown> = {};
-  private readonly query: Record<string, unknown> = {};
 
   constructor(
     private readonly client: RequestSender,
     private readonly operation: OperationDetail,
-    values: readonly ParameterValue[],
+    private readonly values: readonly ParameterValue[],
   ) {
-    const pathNames = operation.pathParams.map((param) => param.name);
-    for (const { name, value } of values) {
-      if (pathNames.includes(name)) this.params[name] = value;
-      else this.query[name] = value;
-    }
     // Builds once up front so a bad row value fails the poll before anything is sent.
-    this.resourcePath = buildRequest(operation, { params: this.params, query: this.query }).path;
+    this.resourcePath = buildRequest(operation, { values }).path;
   }
 
   async fetch(change: ChangeQuery): Promise<unknown[]> {
-    const request = buildRequest(this.operation, {
-      params: this.params,
+    const built = buildRequest(this.operation, {
+      values: this.values,
       query: {
-        ...this.query,
         conditions: change.conditions === '' ? undefined : change.conditions,
         orderBy: change.orderBy,
         pageSize: change.pageSize,
@@ -110,11 +101,12 @@ export class ListChangeSource implements ChangeSource {
         fields: change.fields,
       },
     });
+    const request = fitToUrlLimit(built, this.client.settings.baseUrl);
     const response = await this.client.request(request);
     if (!Array.isArray(response.data)) {
       throw new CwError(
         'INVALID_RESPONSE',
-        `GET ${request.path}: expected a list of records, got ${response.data === null ? 'nothing' : typeof response.data}`,
+        `GET ${built.path}: expected a list of records, got ${response.data === null ? 'nothing' : typeof response.data}`,
         { operationId: this.operation.operationId, url: response.url },
       );
     }
