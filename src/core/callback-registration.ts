@@ -4,6 +4,7 @@
  * records already pointing at the endpoint's URL are looked up first: an identical one is reused,
  * a different one is brought up to date, extra ones are deleted.
  */
+import { MAX_PAGE_SIZE } from '../shared/limits';
 import { isCwError } from './errors';
 import type { CwResponse, PreparedRequest } from './http-types';
 
@@ -70,7 +71,7 @@ async function listCallbacks(
   const response = await client.request<CallbackRecord[]>({
     method: 'get',
     path: CALLBACKS_PATH,
-    query: { conditions, pageSize: 1000 },
+    query: { conditions, pageSize: MAX_PAGE_SIZE },
   });
   return Array.isArray(response.data) ? response.data : [];
 }

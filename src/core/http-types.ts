@@ -41,3 +41,8 @@ export interface ClientSettings {
   ratePerMinute: number;
   removeNulls: boolean;
 }
+
+export type LogLevel = 'debug' | 'warn';
+
+/** Where a client's log lines go; every line is redacted first. */
+export type ClientLog = (level: LogLevel, message: string) => void;

@@ -2,6 +2,7 @@
  * Defence in depth: whatever text the client produces (error messages, log lines) passes through
  * here, so a secret that slipped into it by any route is masked before anyone sees it.
  */
+import { CwError, type CwErrorDetail } from './errors';
 
 export const REDACTED = '[redacted]';
 
@@ -42,4 +43,50 @@ export function connectionSecrets(credentials: {
   return [basic, credentials.privateKey, credentials.publicKey, credentials.clientId]
     .filter((secret) => secret.length > 0)
     .sort((a, b) => b.length - a.length);
+}
+
+/** Applies `mask` to every string inside a JSON value; answers the same value when nothing changed. */
+function redactStrings(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) {
+    const items = value.map((item) => redactStrings(item, mask));
+    return items.some((item, index) => item !== value[index]) ? items : value;
+  }
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    let changed = false;
+    const result: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+      result[key] = redactStrings(field, mask);
+      if (result[key] !== field) changed = true;
+    }
+    return changed ? result : value;
+  }
+  return value;
+}
+
+/** `error` with every secret masked in its text, ConnectWise's echoed text included. */
+export function redactError(error: CwError, secrets: readonly (string | undefined)[]): CwError {
+  const mask = (text: string): string => redactSecrets(text, secrets);
+  const message = mask(error.message);
+  const cwMessage = error.cwMessage === undefined ? undefined : mask(error.cwMessage);
+  const responseBody = redactStrings(error.responseBody, mask);
+  const errors = redactStrings(error.errors, mask) as CwErrorDetail[] | undefined;
+  const unchanged =
+    message === error.message &&
+    cwMessage === error.cwMessage &&
+    responseBody === error.responseBody &&
+    errors === error.errors;
+  if (unchanged) return error;
+  return new CwError(error.code, message, {
+    field: error.field,
+    statusCode: error.statusCode,
+    cwCode: error.cwCode,
+    cwMessage,
+    errors,
+    operationId: error.operationId,
+    method: error.method,
+    url: error.url,
+    responseBody,
+    responseHeaders: error.responseHeaders,
+  });
 }

@@ -1,302 +1,178 @@
 /**
- * Pure step between an operation of the catalog and the wire: checks the caller's parameters
- * against the operation and returns a PreparedRequest. Nothing here touches the network.
+ * The one step between an operation of the catalog and the wire: every input value goes to the
+ * place the operation's document gives it (path, query or header), is typed and checked, and the
+ * body is read, into a PreparedRequest. Pure: bad input throws before anything is sent.
  */
 import type { OperationDetail, ParameterSpec } from '../shared/catalog-types';
-import { parseConditions } from './conditions';
-import { CwError, inputError } from './errors';
+import { inputError, type CwError } from './errors';
 import type { PreparedRequest, QueryValue } from './http-types';
-import { expandPathTemplate, pathPlaceholderNames } from './path-template';
+import { isAbsent, queryValue } from './parameter-values';
+import { pathPlaceholderNames } from './path-template';
+import { requestBody } from './request-body';
+import { requestHeaders, type HeaderEntry } from './request-headers';
+import { fillPath } from './request-path';
+
+export { fitToUrlLimit, MAX_URL_LENGTH } from './long-url-search';
+
+export interface NamedValue {
+  name: string;
+  value: unknown;
+}
 
 export interface RequestInput {
+  /** Values by parameter name (any case), each sent where the operation's document puts it. */
+  values?: readonly NamedValue[];
+  /** Path parameters by name; they replace `values` of the same parameter. */
   params?: Record<string, unknown>;
+  /** Query parameters by name; they replace `values` of the same parameter. */
   query?: Record<string, unknown>;
-  headers?: Record<string, string>;
+  /** Extra headers by name; they replace `values` of the same header. */
+  headers?: Record<string, unknown>;
+  /** A value to send, or JSON text. */
   body?: unknown;
+  /** How errors name the body's source: `body` (the default) or `msg.payload`. */
+  bodyField?: string;
   responseType?: 'json' | 'binary';
 }
 
-const CONDITION_PARAMS = new Set(['conditions', 'childconditions', 'customfieldconditions']);
+/** Where the operation's document puts its parameters. */
+interface ParameterPlaces {
+  /** The path parameters of the template's placeholders, in order. */
+  templateParams: readonly ParameterSpec[];
+  /** Declared path parameters, and a text parameter for any placeholder left undeclared. */
+  pathParams: readonly ParameterSpec[];
+  /** Query parameters, and the path parameters missing from the template (they travel here). */
+  queryParams: readonly ParameterSpec[];
+  headerParams: readonly ParameterSpec[];
+}
 
-/** Headers the connection sets itself; a caller must not replace them. */
-const RESERVED_HEADERS = new Set(['authorization', 'clientid', 'host', 'content-length', 'cookie']);
+interface QueryEntry {
+  spec: ParameterSpec;
+  value: unknown;
+  field: string;
+}
 
-const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
+/** The input sorted by place: path values by placeholder, query by spec, headers by name. */
+interface PlacedInput {
+  path: Map<string, unknown>;
+  query: Map<ParameterSpec, QueryEntry>;
+  headers: Map<string, HeaderEntry>;
+}
 
-function isAbsent(value: unknown): boolean {
+const placesOf = new WeakMap<OperationDetail, ParameterPlaces>();
+
+function parameterPlaces(op: OperationDetail): ParameterPlaces {
+  let places = placesOf.get(op);
+  if (!places) {
+    const templateNames = pathPlaceholderNames(op.path);
+    const undeclared = templateNames
+      .filter((name) => !op.pathParams.some((spec) => spec.name === name))
+      .map((name): ParameterSpec => ({ name, in: 'path', required: true, type: 'string' }));
+    const pathParams = [...op.pathParams, ...undeclared];
+    const outsideTemplate = op.pathParams.filter((spec) => !templateNames.includes(spec.name));
+    places = {
+      templateParams: pathParams.filter((spec) => templateNames.includes(spec.name)),
+      pathParams,
+      queryParams: [...op.queryParams, ...outsideTemplate],
+      headerParams: op.headerParams,
+    };
+    placesOf.set(op, places);
+  }
+  return places;
+}
+
+/** The published spelling first, then any case. */
+function findSpec(specs: readonly ParameterSpec[], name: string): ParameterSpec | undefined {
+  const lower = name.toLowerCase();
   return (
-    value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+    specs.find((spec) => spec.name === name) ??
+    specs.find((spec) => spec.name.toLowerCase() === lower)
   );
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : 'an object';
-  return String(value);
-}
+class InputPlacement {
+  readonly placed: PlacedInput = { path: new Map(), query: new Map(), headers: new Map() };
 
-function toInteger(value: unknown, field: string, operationId: string): number {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
-    const parsed = Number(value);
-    if (Number.isSafeInteger(parsed)) return parsed;
+  constructor(
+    private readonly op: OperationDetail,
+    private readonly places: ParameterPlaces,
+  ) {}
+
+  /** A path parameter: in its placeholder, or in the query when the template lacks it. */
+  path(spec: ParameterSpec, value: unknown, field: string): void {
+    if (this.places.templateParams.includes(spec)) this.placed.path.set(spec.name, value);
+    else this.placed.query.set(spec, { spec, value, field });
   }
-  throw inputError(field, `must be an integer, got ${describe(value)}`, operationId);
-}
 
-function toNumber(value: unknown, field: string, operationId: string): number {
-  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof parsed === 'number' && Number.isFinite(parsed)) return parsed;
-  throw inputError(field, `must be a number, got ${describe(value)}`, operationId);
-}
-
-function toBoolean(value: unknown, field: string, operationId: string): boolean {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    const lower = value.trim().toLowerCase();
-    if (lower === 'true') return true;
-    if (lower === 'false') return false;
+  query(spec: ParameterSpec, value: unknown, field: string): void {
+    this.placed.query.set(spec, { spec, value, field });
   }
-  throw inputError(field, `must be true or false, got ${describe(value)}`, operationId);
-}
 
-function toText(value: unknown, field: string, operationId: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return String(value);
+  header(name: string, value: unknown, field: string): void {
+    this.placed.headers.set(name.toLowerCase(), { name, value, field });
   }
-  if (Array.isArray(value) && value.every((item) => ['string', 'number'].includes(typeof item))) {
-    return value.join(',');
-  }
-  throw inputError(field, `must be text, got ${describe(value)}`, operationId);
-}
 
-function convert(
-  spec: ParameterSpec | undefined,
-  value: unknown,
-  field: string,
-  operationId: string,
-): QueryValue {
-  switch (spec?.type) {
-    case 'integer':
-      return toInteger(value, field, operationId);
-    case 'number':
-      return toNumber(value, field, operationId);
-    case 'boolean':
-      return toBoolean(value, field, operationId);
-    default:
-      return toText(value, field, operationId);
+  /** A value by name alone: the path first, then the query, then the headers. */
+  value({ name, value }: NamedValue): void {
+    const pathSpec = findSpec(this.places.pathParams, name);
+    const querySpec = pathSpec ? undefined : findSpec(this.op.queryParams, name);
+    const headerSpec = pathSpec || querySpec ? undefined : findSpec(this.places.headerParams, name);
+    if (pathSpec) this.path(pathSpec, value, `params.${pathSpec.name}`);
+    else if (querySpec) this.query(querySpec, value, `query.${querySpec.name}`);
+    else if (headerSpec) this.header(headerSpec.name, value, `headers.${headerSpec.name}`);
+    else throw this.unknown(`params.${name}`);
+  }
+
+  unknown(field: string): CwError {
+    return inputError(field, `not a parameter of ${this.op.operationId}`, this.op.operationId);
   }
 }
 
-function checkPagingRange(
-  name: string,
-  value: QueryValue,
-  field: string,
-  operationId: string,
-): void {
-  const lower = name.toLowerCase();
-  if (lower === 'page' && typeof value === 'number' && value < 1) {
-    throw inputError(field, 'must be 1 or more', operationId);
+function placeInput(op: OperationDetail, input: RequestInput): PlacedInput {
+  const places = parameterPlaces(op);
+  const placement = new InputPlacement(op, places);
+  for (const named of input.values ?? []) placement.value(named);
+  for (const [name, value] of Object.entries(input.params ?? {})) {
+    const spec = findSpec(places.pathParams, name);
+    if (!spec) throw placement.unknown(`params.${name}`);
+    placement.path(spec, value, `params.${name}`);
   }
-  if (lower === 'pagesize' && typeof value === 'number' && (value < 1 || value > 1000)) {
-    throw inputError(field, 'must be between 1 and 1000', operationId);
+  for (const [name, value] of Object.entries(input.query ?? {})) {
+    const spec = findSpec(places.queryParams, name);
+    if (!spec) throw placement.unknown(`query.${name}`);
+    placement.query(spec, value, `query.${name}`);
   }
-  if (lower === 'pageid' && typeof value === 'number' && value < 0) {
-    throw inputError(field, 'must be 0 or more', operationId);
+  for (const [name, value] of Object.entries(input.headers ?? {})) {
+    placement.header(name, value, `headers.${name}`);
   }
+  return placement.placed;
 }
 
-function checkConditions(text: string, field: string, operationId: string): void {
-  try {
-    parseConditions(text, field);
-  } catch (err) {
-    if (err instanceof CwError) {
-      throw new CwError('INPUT', err.message, { field: err.field ?? field, operationId });
-    }
-    throw inputError(field, err instanceof Error ? err.message : String(err), operationId);
-  }
-}
-
-/**
- * Fills the template's placeholders (`{id}`, `{memberIdentifier:regex(...`) with encoded values.
- * Encoding every value and refusing `.`/`..` means no value can step out of its path segment.
- */
-function buildPath(
+function queryOf(
   op: OperationDetail,
-  params: Record<string, unknown>,
-): { path: string; templateNames: Set<string> } {
-  const specs = new Map(op.pathParams.map((spec) => [spec.name, spec]));
-  const templateNames = new Set(pathPlaceholderNames(op.path));
-  const encoded: Record<string, string> = {};
-  for (const name of templateNames) {
-    const field = `params.${name}`;
-    const value = params[name];
-    if (isAbsent(value)) throw inputError(field, 'is required', op.operationId);
-    const spec = specs.get(name);
-    const text =
-      spec?.type === 'integer' || spec?.type === 'number'
-        ? String(convert(spec, value, field, op.operationId))
-        : toText(value, field, op.operationId).trim();
-    if (/^\.+$/.test(text)) {
-      throw inputError(field, `must not be ${JSON.stringify(text)}`, op.operationId);
-    }
-    // Encoding alone is not enough: servers that decode %2F or %5C before routing would let
-    // `..%2F` climb out of the segment, so separators are refused in any spelling.
-    if (PATH_SEPARATOR.test(text) || PATH_SEPARATOR.test(percentDecoded(text))) {
-      throw inputError(
-        field,
-        'must not contain "/", "\\" or control characters (a path value is one segment)',
-        op.operationId,
-      );
-    }
-    try {
-      encoded[name] = encodeURIComponent(text);
-    } catch {
-      throw inputError(
-        field,
-        'contains characters that cannot be sent (a lone surrogate)',
-        op.operationId,
-      );
-    }
-  }
-  return { path: expandPathTemplate(op.path, encoded), templateNames };
-}
-
-// eslint-disable-next-line no-control-regex
-const PATH_SEPARATOR = /[/\\\u0000-\u001f\u007f]/;
-
-/** The text as a server would see it after decoding percent escapes (repeatedly), or as is. */
-function percentDecoded(text: string): string {
-  let current = text;
-  for (let round = 0; round < 3 && current.includes('%'); round++) {
-    try {
-      const next = decodeURIComponent(current);
-      if (next === current) break;
-      current = next;
-    } catch {
-      break;
-    }
-  }
-  return current;
-}
-
-function buildQuery(
-  op: OperationDetail,
-  query: Record<string, unknown>,
-  params: Record<string, unknown>,
-  templateNames: Set<string>,
+  entries: ReadonlyMap<ParameterSpec, QueryEntry>,
 ): Record<string, QueryValue> | undefined {
-  // Path parameters missing from the template (a quirk of the published document) travel here.
-  const queryLike = op.pathParams.filter((spec) => !templateNames.has(spec.name));
-  const known = new Map<string, ParameterSpec>();
-  for (const spec of [...op.queryParams, ...queryLike]) known.set(spec.name.toLowerCase(), spec);
-
   const result: Record<string, QueryValue> = {};
-  const add = (name: string, value: unknown, source: 'query' | 'params'): void => {
-    const spec = known.get(name.toLowerCase());
-    const field = `${source}.${name}`;
-    if (!spec) {
-      throw inputError(field, `not a parameter of ${op.operationId}`, op.operationId);
-    }
-    if (isAbsent(value)) return;
-    const converted = convert(spec, value, field, op.operationId);
-    checkPagingRange(spec.name, converted, field, op.operationId);
-    if (CONDITION_PARAMS.has(spec.name.toLowerCase())) {
-      checkConditions(String(converted), field, op.operationId);
-    }
-    result[spec.name] = converted;
-  };
-  const queryLikeNames = new Set(queryLike.map((spec) => spec.name));
-  for (const [name, value] of Object.entries(params)) {
-    if (templateNames.has(name)) continue;
-    if (!queryLikeNames.has(name)) {
-      throw inputError(`params.${name}`, `not a parameter of ${op.operationId}`, op.operationId);
-    }
-    add(name, value, 'params');
+  for (const { spec, value, field } of entries.values()) {
+    if (!isAbsent(value)) result[spec.name] = queryValue(spec, value, field, op.operationId);
   }
-  for (const [name, value] of Object.entries(query)) add(name, value, 'query');
-  for (const spec of known.values()) {
+  for (const spec of parameterPlaces(op).queryParams) {
     if (spec.required && result[spec.name] === undefined) {
-      const source = queryLike.includes(spec) ? 'params' : 'query';
+      const source = spec.in === 'path' ? 'params' : 'query';
       throw inputError(`${source}.${spec.name}`, 'is required', op.operationId);
     }
   }
   return Object.keys(result).length > 0 ? result : undefined;
 }
 
-function buildHeaders(
-  op: OperationDetail,
-  headers: Record<string, string>,
-): Record<string, string> | undefined {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const field = `headers.${name}`;
-    if (RESERVED_HEADERS.has(name.toLowerCase())) {
-      throw inputError(field, 'is set by the connection', op.operationId);
-    }
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw inputError(field, 'is not a valid header name', op.operationId);
-    }
-    if (isAbsent(value)) continue;
-    const text = String(value);
-    if (/[\r\n\0]/.test(text)) {
-      throw inputError(field, 'must not contain line breaks', op.operationId);
-    }
-    result[name] = text;
-  }
-  for (const spec of op.headerParams) {
-    const present = Object.keys(result).some(
-      (name) => name.toLowerCase() === spec.name.toLowerCase(),
-    );
-    if (spec.required && !present) {
-      throw inputError(`headers.${spec.name}`, 'is required', op.operationId);
-    }
-  }
-  return Object.keys(result).length > 0 ? result : undefined;
-}
-
-function isBinaryBody(body: unknown): boolean {
-  return (
-    Buffer.isBuffer(body) ||
-    body instanceof ArrayBuffer ||
-    ArrayBuffer.isView(body) ||
-    (typeof FormData !== 'undefined' && body instanceof FormData)
-  );
-}
-
-function buildBody(op: OperationDetail, body: unknown): unknown {
-  if (!METHODS_WITH_BODY.has(op.method)) return undefined;
-  if (isAbsent(body)) {
-    if (op.body?.required) throw inputError('body', 'is required', op.operationId);
-    return undefined;
-  }
-  if (isBinaryBody(body) || op.body?.multipart) return body;
-  let value = body;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      throw inputError(
-        'body',
-        'must be JSON (an object or a list), got text that is not JSON',
-        op.operationId,
-      );
-    }
-  }
-  // A single JSON Patch operation is accepted and sent as the list the API expects.
-  if (op.body?.patch && value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    value = [value];
-  }
-  return value;
-}
-
+/** The request for `op` with `input`; throws an INPUT error naming the field on bad input. */
 export function buildRequest(op: OperationDetail, input: RequestInput = {}): PreparedRequest {
-  const params = input.params ?? {};
-  const { path, templateNames } = buildPath(op, params);
-  const query = buildQuery(op, input.query ?? {}, params, templateNames);
-  const headers = buildHeaders(op, input.headers ?? {});
-  const body = buildBody(op, input.body);
+  const placed = placeInput(op, input);
+  const places = parameterPlaces(op);
+  const path = fillPath(op, places.templateParams, placed.path);
+  const query = queryOf(op, placed.query);
+  const headers = requestHeaders(op, placed.headers.values());
+  const body = requestBody(op, input.body, input.bodyField);
   const request: PreparedRequest = {
     method: op.method,
     path,

@@ -14,6 +14,13 @@ export const POLL_OUTPUTS = ['per-record', 'per-poll'] as const;
 /** `per-record`: one message per change; `per-poll`: one message with an array per poll. */
 export type PollOutput = (typeof POLL_OUTPUTS)[number];
 
+/** The query parameters that hold conditions (any case); their syntax is checked before sending. */
+export const CONDITION_PARAMETERS = [
+  'conditions',
+  'childConditions',
+  'customFieldConditions',
+] as const;
+
 /** Query parameters the poller sets itself (watermark conditions, paging, order): no row may set them. */
 export const POLL_MANAGED_PARAMS = [
   'conditions',

@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { fitToUrlLimit } from '../../src/core/long-url-search';
 import { cwFailure as failure, testClients } from '../helpers/test-clients';
 
 interface Seen {
@@ -512,29 +513,34 @@ describe('CwClient', () => {
       assert.match(err.message, /the connection was closed/);
     });
   });
-
   describe('long URLs', () => {
-    it('sends a GET with very long conditions as POST .../search, other parameters in the query', async () => {
+    it('sends a GET with very long conditions, fitted to the URL limit, as POST .../search', async () => {
       handler = (_req, res) => json(res, 200, [{ id: 1 }]);
       const conditions = Array.from({ length: 200 }, (_, i) => `id = ${1000 + i}`).join(' or ');
-      const response = await client().request({
-        method: 'get',
-        path: '/service/tickets',
-        query: {
-          conditions,
-          orderBy: 'id desc',
-          childConditions: 'x = 1',
-          fields: 'id',
-          page: 1,
-          pageSize: 50,
+      const cw = client();
+      const request = fitToUrlLimit(
+        {
+          method: 'get',
+          path: '/service/tickets',
+          query: {
+            conditions,
+            orderBy: 'id desc',
+            childConditions: 'x = 1',
+            fields: 'id',
+            page: 1,
+            pageSize: 50,
+          },
         },
-      });
+        cw.settings.baseUrl,
+      );
+      const response = await cw.request(request);
       assert.deepEqual(response.data, [{ id: 1 }]);
       assert.equal(seen[0].method, 'POST');
       assert.equal(
         seen[0].url,
         '/v4_6_release/apis/3.0/service/tickets/search?fields=id&page=1&pageSize=50',
       );
+      assert.equal(seen[0].headers['content-type'], 'application/json');
       assert.deepEqual(JSON.parse(seen[0].body), {
         conditions,
         orderBy: 'id desc',
@@ -543,11 +549,12 @@ describe('CwClient', () => {
     });
 
     it('keeps a short GET as it is', async () => {
-      await client().request({
-        method: 'get',
-        path: '/service/tickets',
-        query: { conditions: 'id = 1' },
-      });
+      const cw = client();
+      const request = fitToUrlLimit(
+        { method: 'get', path: '/service/tickets', query: { conditions: 'id = 1' } },
+        cw.settings.baseUrl,
+      );
+      await cw.request(request);
       assert.equal(seen[0].method, 'GET');
     });
   });

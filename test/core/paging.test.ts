@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { CwError } from '../../src/core/errors';
 import type { CwResponse, PreparedRequest } from '../../src/core/http-types';
-import { pageThrough, parseLinkHeader, type CwPage } from '../../src/core/paging';
+import { pagePosition, pageThrough, parseLinkHeader, type CwPage } from '../../src/core/paging';
 
 describe('parseLinkHeader', () => {
   it('reads ConnectWise Link headers', () => {
@@ -184,6 +184,148 @@ describe('pageThrough', () => {
       assert.equal(err.code, 'INVALID_RESPONSE');
       assert.match(err.message, /expected a list of records/);
       return true;
+    });
+  });
+});
+
+/** The pages `pageThrough` reads from answers of `counts[i]` records each, with `links[i]`. */
+async function pagesFrom(
+  answers: { count: number; link?: string }[],
+  request: PreparedRequest,
+  options: { limit?: number } = {},
+): Promise<CwPage[]> {
+  let next = 0;
+  let id = 0;
+  const send = async (): Promise<CwResponse> => {
+    const answer = answers[next++];
+    const data = Array.from({ length: answer.count }, () => ({ id: ++id }));
+    const headers: Record<string, string> = answer.link === undefined ? {} : { link: answer.link };
+    return { status: 200, headers, data, url: 'https://h/x' };
+  };
+  const pages: CwPage[] = [];
+  for await (const page of pageThrough(send, request, options)) pages.push(page);
+  return pages;
+}
+
+describe('the pager’s stop rule', () => {
+  const tenAPage: PreparedRequest = { ...listRequest, query: { pageSize: 10 } };
+  const withNext = '<http://x?page=2>; rel="next"';
+
+  it('knows the last page by its own rules', async () => {
+    const flags = (pages: CwPage[]) => pages.map((page) => [page.records.length, page.last]);
+    // A full page without Link goes on; a short one ends the list.
+    assert.deepEqual(flags(await pagesFrom([{ count: 10 }, { count: 7 }], tenAPage)), [
+      [10, false],
+      [7, true],
+    ]);
+    // The limit reached ends it, whatever the list says.
+    assert.deepEqual(
+      flags(await pagesFrom([{ count: 10, link: withNext }], tenAPage, { limit: 10 })),
+      [[10, true]],
+    );
+    // An empty page ends it.
+    assert.deepEqual(flags(await pagesFrom([{ count: 0, link: withNext }], tenAPage)), [[0, true]]);
+    // A Link with `next` goes on even after a short page; one without `next` ends it.
+    assert.deepEqual(
+      flags(
+        await pagesFrom(
+          [
+            { count: 7, link: withNext },
+            { count: 3, link: '' },
+          ],
+          tenAPage,
+        ),
+      ),
+      [
+        [7, false],
+        [3, true],
+      ],
+    );
+  });
+
+  it('says when the limit cut the list short, and which page size it asked for', async () => {
+    const describe = (pages: CwPage[]) =>
+      pages.map((page) => ({
+        page: page.page,
+        pageSize: page.pageSize,
+        truncated: page.truncated,
+      }));
+    // Cut inside a page.
+    assert.deepEqual(describe(await pagesFrom([{ count: 10 }], tenAPage, { limit: 4 })), [
+      { page: 1, pageSize: 10, truncated: true },
+    ]);
+    // Reached at a page's end while the list goes on.
+    assert.deepEqual(
+      describe(await pagesFrom([{ count: 10 }, { count: 10 }], tenAPage, { limit: 20 })),
+      [
+        { page: 1, pageSize: 10, truncated: false },
+        { page: 2, pageSize: 10, truncated: true },
+      ],
+    );
+    // Reached exactly at the list's end.
+    assert.deepEqual(
+      describe(await pagesFrom([{ count: 10, link: '' }], tenAPage, { limit: 10 })),
+      [{ page: 1, pageSize: 10, truncated: false }],
+    );
+    // Without a pageSize it asks for the largest page, or the limit when smaller.
+    assert.equal((await pagesFrom([{ count: 3 }], listRequest))[0].pageSize, 1000);
+    assert.equal((await pagesFrom([{ count: 3 }], listRequest, { limit: 40 }))[0].pageSize, 40);
+  });
+});
+
+describe('pagePosition', () => {
+  const listRequest: PreparedRequest = {
+    method: 'get',
+    path: '/service/tickets',
+    query: { page: 2, pageSize: 10 },
+  };
+  function response(overrides: Partial<CwResponse> = {}): CwResponse {
+    return { status: 200, headers: {}, data: null, url: 'http://x/apis/3.0/a', ...overrides };
+  }
+
+  it('reads where a page sits from the Link header', () => {
+    const link =
+      '<http://x/apis/3.0/service/tickets?page=3&pageSize=10>; rel="next", ' +
+      '<http://x/apis/3.0/service/tickets?page=9&pageSize=10>; rel="last"';
+    const some = new Array(10).fill({});
+    assert.deepEqual(pagePosition(listRequest, response({ data: some, headers: { link } })), {
+      page: 2,
+      pageSize: 10,
+      hasNext: true,
+      next: 3,
+    });
+    const lastLink = '<http://x/apis/3.0/service/tickets?page=1&pageSize=10>; rel="first"';
+    assert.deepEqual(
+      pagePosition(listRequest, response({ data: [], headers: { link: lastLink } })),
+      {
+        page: 2,
+        pageSize: 10,
+        hasNext: false,
+      },
+    );
+    const bare: PreparedRequest = { method: 'get', path: '/service/tickets' };
+    assert.deepEqual(pagePosition(bare, response({ data: new Array(25).fill({}) })), {
+      page: 1,
+      pageSize: 25,
+      hasNext: true,
+      next: 2,
+    });
+  });
+
+  it('gives the next pageId of a forward-only list', () => {
+    const forward: PreparedRequest = {
+      method: 'get',
+      path: '/service/tickets',
+      query: { pageSize: 2, pageId: 10 },
+      headers: { 'pagination-type': 'forward-only' },
+    };
+    const link = '<http://x/apis/3.0/service/tickets?pageSize=2&pageId=12>; rel="next"';
+    const data = [{ id: 11 }, { id: 12 }];
+    assert.deepEqual(pagePosition(forward, response({ data, headers: { link } })), {
+      page: 1,
+      pageSize: 2,
+      hasNext: true,
+      next: 12,
     });
   });
 });

@@ -179,6 +179,22 @@ describe('buildRequest', () => {
       assert.equal(buildRequest(deleteContact, { params: { id: 5 } }).query, undefined);
     });
 
+    it('takes values by name wherever the document puts them, placed inputs replacing them', () => {
+      const request = buildRequest(deleteContact, {
+        values: [
+          { name: 'ID', value: 5 },
+          { name: 'transferContactId', value: 7 },
+        ],
+        params: { transferContactId: 8 },
+      });
+      assert.equal(request.path, '/company/contacts/5');
+      assert.deepEqual(request.query, { transferContactId: 8 });
+      inputFailure(
+        () => buildRequest(deleteContact, { values: [{ name: 'colour', value: 'blue' }] }),
+        'params.colour: not a parameter of deleteCompanyContactsById',
+      );
+    });
+
     it('refuses parameters the operation does not have', () => {
       inputFailure(
         () => buildRequest(getTicket, { params: { id: 1, ticketId: 2 } }),
@@ -265,9 +281,19 @@ describe('buildRequest', () => {
         () => buildRequest(getTickets, { headers: { clientId: 'x' } }),
         'headers.clientId: is set by the connection',
       );
+      for (const name of ['Host', 'content-length', 'Cookie']) {
+        inputFailure(
+          () => buildRequest(getTickets, { headers: { [name]: 'x' } }),
+          `headers.${name}: is set by the connection`,
+        );
+      }
       inputFailure(
         () => buildRequest(getTickets, { headers: { 'X-Test': 'a\r\nInjected: 1' } }),
         'headers.X-Test: must not contain line breaks',
+      );
+      inputFailure(
+        () => buildRequest(getTickets, { headers: { 'X-Test': { a: 1 } } }),
+        'headers.X-Test: must be text, a number or true/false',
       );
       assert.deepEqual(
         buildRequest(getTickets, { headers: { 'pagination-type': 'forward-only' } }).headers,
@@ -292,10 +318,32 @@ describe('buildRequest', () => {
       assert.deepEqual(buildRequest(postTicket, { body: '{"summary":"x"}' }).body, {
         summary: 'x',
       });
-      inputFailure(
+      assert.throws(
         () => buildRequest(postTicket, { body: 'summary=x' }),
-        'body: must be JSON (an object or a list), got text that is not JSON',
+        (err: unknown) =>
+          err instanceof CwError &&
+          err.code === 'INPUT' &&
+          err.field === 'body' &&
+          err.message.startsWith('body: not valid JSON ('),
       );
+      assert.throws(
+        () => buildRequest(postTicket, { body: '{', bodyField: 'msg.payload' }),
+        (err: unknown) =>
+          err instanceof CwError && err.message.startsWith('msg.payload: not valid JSON ('),
+      );
+    });
+
+    it('passes bytes and upload forms through as they are', () => {
+      const upload = operation({
+        operationId: 'postSystemDocuments',
+        method: 'post',
+        path: '/system/documents',
+        body: jsonBody('DocumentFormData', { multipart: true, contentType: 'multipart/form-data' }),
+      });
+      const bytes = Buffer.from('%PDF-1.4');
+      assert.equal(buildRequest(upload, { body: bytes }).body, bytes);
+      assert.equal(buildRequest(upload, { body: 'raw text' }).body, 'raw text');
+      assert.equal(buildRequest(postTicket, { body: bytes }).body, bytes);
     });
 
     it('sends a single JSON Patch operation as a list', () => {

@@ -251,6 +251,17 @@ describe('connectwise-poll node', function () {
     );
   });
 
+  it('reads very long conditions as POST .../search', async () => {
+    const added = addTickets(3);
+    const others = Array.from({ length: 400 }, (_, i) => 900000 + i);
+    const conditions = `id in (${[added[0].id, added[2].id, ...others].join(',')})`;
+    const node = await loadFlow({ conditions, start: 'since', since: '2025-01-01T00:00:00Z' });
+    assert.deepEqual(ids(await poll(node)), [added[0].id, added[2].id]);
+    const searches = sim.log.filter((entry) => entry.path.endsWith('/service/tickets/search'));
+    assert.ok(searches.length > 0 && searches.every((entry) => entry.method === 'POST'));
+    assert.equal(ticketRequests().length, 0, 'no GET with the long URL');
+  });
+
   it('starts from a date with start "since"', async () => {
     sim.store.insert(TICKETS, {
       summary: 'old',

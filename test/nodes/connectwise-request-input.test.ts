@@ -3,21 +3,16 @@ import { strict as assert } from 'node:assert';
 import type { Node } from 'node-red';
 
 import { CwError, inputError } from '../../src/core/errors';
-import type { CwResponse, PreparedRequest } from '../../src/core/http-types';
+import type { CwResponse } from '../../src/core/http-types';
+import { buildRequest } from '../../src/core/request-builder';
 import {
   DEFAULT_ALL_RECORD_LIMIT,
   readOverrides,
   recordLimitOf,
   requestInputFor,
-  resolveBody,
   resolveOperationId,
-  routeRows,
 } from '../../src/nodes/connectwise-request/request-input';
-import {
-  isLastPage,
-  pageInfoOf,
-  statusTextFor,
-} from '../../src/nodes/connectwise-request/response-messages';
+import { statusTextFor } from '../../src/nodes/connectwise-request/response-messages';
 import {
   reportBackgroundFailure,
   reportFailure,
@@ -65,23 +60,38 @@ function response(overrides: Partial<CwResponse> = {}): CwResponse {
   return { status: 200, headers: {}, data: null, url: 'http://x/apis/3.0/a', ...overrides };
 }
 
+/** The request the node builds for one message: its rows, `msg.cw` and `msg.payload`. */
+function requestFor(
+  op: OperationDetail,
+  nodeConfig: RequestConfig,
+  rows: { name: string; value: unknown }[],
+  cw: unknown,
+  payload: unknown,
+) {
+  return buildRequest(op, requestInputFor(nodeConfig, rows, readOverrides(cw), payload));
+}
+
 describe('connectwise-request input', () => {
   it('routes rows by name (any case) to path, query and headers', () => {
-    const routed = routeRows(getTicket, [
-      { name: 'id', value: 5 },
-      { name: 'FIELDS', value: 'id' },
-      { name: 'if-match', value: 7 },
-    ]);
-    assert.deepEqual(routed, {
-      params: { id: 5 },
-      query: { fields: 'id' },
-      headers: { 'If-Match': '7' },
-    });
+    const request = requestFor(
+      getTicket,
+      config(),
+      [
+        { name: 'id', value: 5 },
+        { name: 'FIELDS', value: 'id' },
+        { name: 'if-match', value: 7 },
+      ],
+      undefined,
+      undefined,
+    );
+    assert.equal(request.path, '/service/tickets/5');
+    assert.deepEqual(request.query, { fields: 'id' });
+    assert.deepEqual(request.headers, { 'If-Match': '7' });
   });
 
   it('names a row that is no parameter of the operation', () => {
     assert.throws(
-      () => routeRows(getTicket, [{ name: 'colour', value: 'blue' }]),
+      () => requestFor(getTicket, config(), [{ name: 'colour', value: 'blue' }], {}, undefined),
       (err: CwError) =>
         err.code === 'INPUT' &&
         err.field === 'params.colour' &&
@@ -90,19 +100,19 @@ describe('connectwise-request input', () => {
   });
 
   it('lets msg.cw override the rows, and refuses overrides of the wrong shape', () => {
-    const input = requestInputFor(
+    const request = requestFor(
       getTicket,
       config(),
       [
         { name: 'id', value: 5 },
         { name: 'fields', value: 'id' },
       ],
-      readOverrides({ params: { id: 6 }, query: { fields: 'id,summary' }, headers: { 'X-A': 1 } }),
+      { params: { id: 6 }, query: { fields: 'id,summary' }, headers: { 'X-A': 1 } },
       undefined,
     );
-    assert.deepEqual(input.params, { id: 6 });
-    assert.deepEqual(input.query, { fields: 'id,summary' });
-    assert.deepEqual(input.headers, { 'X-A': '1' });
+    assert.equal(request.path, '/service/tickets/6');
+    assert.deepEqual(request.query, { fields: 'id,summary' });
+    assert.deepEqual(request.headers, { 'X-A': '1' });
     assert.throws(() => readOverrides({ params: 'id=5' }), /^msg\.cw\.params: must be an object/);
     assert.throws(() => readOverrides('getThing'), /msg\.cw: must be an object/);
     assert.throws(() => readOverrides({ operationId: 5 }), /msg\.cw\.operationId: must be text/);
@@ -121,16 +131,19 @@ describe('connectwise-request input', () => {
   });
 
   it('reads the body from the payload or the fixed JSON, only for methods that take one', () => {
-    assert.equal(resolveBody(getTicket, config(), { a: 1 }), undefined);
-    assert.deepEqual(resolveBody(postTicket, config(), '{"summary":"s"}'), { summary: 's' });
-    assert.deepEqual(resolveBody(postTicket, config(), { summary: 's' }), { summary: 's' });
+    const body = (op: OperationDetail, nodeConfig: RequestConfig, payload: unknown): unknown =>
+      requestFor(op, nodeConfig, op === getTicket ? [{ name: 'id', value: 1 }] : [], {}, payload)
+        .body;
+    assert.equal(body(getTicket, config(), { a: 1 }), undefined);
+    assert.deepEqual(body(postTicket, config(), '{"summary":"s"}'), { summary: 's' });
+    assert.deepEqual(body(postTicket, config(), { summary: 's' }), { summary: 's' });
     assert.deepEqual(
-      resolveBody(postTicket, config({ bodySource: 'fixed', body: '{"summary":"f"}' }), { x: 1 }),
+      body(postTicket, config({ bodySource: 'fixed', body: '{"summary":"f"}' }), { x: 1 }),
       { summary: 'f' },
     );
-    assert.throws(() => resolveBody(postTicket, config(), '{'), /^msg\.payload: not valid JSON \(/);
+    assert.throws(() => body(postTicket, config(), '{'), /^msg\.payload: not valid JSON \(/);
     assert.throws(
-      () => resolveBody(postTicket, config({ bodySource: 'fixed', body: 'nope' }), undefined),
+      () => body(postTicket, config({ bodySource: 'fixed', body: 'nope' }), undefined),
       /^body: not valid JSON \(/,
     );
   });
@@ -152,47 +165,6 @@ describe('connectwise-request input', () => {
 });
 
 describe('connectwise-request answers', () => {
-  const listRequest: PreparedRequest = {
-    method: 'get',
-    path: '/service/tickets',
-    query: { page: 2, pageSize: 10 },
-  };
-
-  it('reads where a page sits from the Link header', () => {
-    const link =
-      '<http://x/apis/3.0/service/tickets?page=3&pageSize=10>; rel="next", ' +
-      '<http://x/apis/3.0/service/tickets?page=9&pageSize=10>; rel="last"';
-    assert.deepEqual(pageInfoOf(listRequest, response({ data: [], headers: { link } })), {
-      page: 2,
-      pageSize: 10,
-      hasNext: true,
-      next: 3,
-    });
-    const lastLink = '<http://x/apis/3.0/service/tickets?page=1&pageSize=10>; rel="first"';
-    assert.deepEqual(pageInfoOf(listRequest, response({ data: [], headers: { link: lastLink } })), {
-      page: 2,
-      pageSize: 10,
-      hasNext: false,
-    });
-    const bare: PreparedRequest = { method: 'get', path: '/service/tickets' };
-    assert.deepEqual(pageInfoOf(bare, response({ data: new Array(25).fill({}) })), {
-      page: 1,
-      pageSize: 25,
-      hasNext: true,
-      next: 2,
-    });
-  });
-
-  it('knows the last page by the pager’s own rules', () => {
-    const full = new Array(10).fill({});
-    assert.equal(isLastPage(response({ data: full }), 10, 10, 0), false);
-    assert.equal(isLastPage(response({ data: full.slice(3) }), 10, 7, 0), true);
-    assert.equal(isLastPage(response({ data: full }), 10, 10, 10), true);
-    assert.equal(isLastPage(response({ data: [] }), 10, 0, 0), true);
-    const withNext = { link: '<http://x?page=2>; rel="next"' };
-    assert.equal(isLastPage(response({ data: full.slice(3), headers: withNext }), 10, 7, 0), false);
-  });
-
   it('writes short status texts', () => {
     const list = { ...getTicket, responseKind: 'list' as const };
     assert.equal(

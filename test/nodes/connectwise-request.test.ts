@@ -338,6 +338,31 @@ describe('connectwise-request node', function () {
       );
     });
 
+    it('reads every page of very long conditions as POST .../search', async () => {
+      const wanted = Array.from({ length: 1500 }, (_, i) => i + 1);
+      const conditions = `id in (${wanted.join(',')})`;
+      const node = await loadFlow({
+        operationId: 'getServiceTickets',
+        paging: 'all',
+        params: [{ name: 'conditions', type: 'str', value: conditions }],
+      });
+      const msg = await answer(node);
+      assert.deepEqual(
+        (msg.payload as TicketRecord[]).map((record) => record.id),
+        wanted,
+      );
+      assert.deepEqual(msg.cw?.paging, { pages: 2, count: 1500, truncated: false, limit: 10_000 });
+      const searches = sim.log.filter((entry) => entry.path.endsWith('/service/tickets/search'));
+      assert.deepEqual(
+        searches.map((entry) => [entry.method, entry.query.page]),
+        [
+          ['POST', '1'],
+          ['POST', '2'],
+        ],
+      );
+      assert.equal(requestsTo('/service/tickets'), 0);
+    });
+
     it('`per-record` honours the record limit', async () => {
       const node = await loadFlow({
         operationId: 'getServiceTickets',

@@ -6,7 +6,7 @@ import type { ChangeQuery, ChangeSource } from '../../core/change-poller';
 import { CwError, inputError } from '../../core/errors';
 import type { CwResponse, PreparedRequest } from '../../core/http-types';
 import { pathPlaceholderNames } from '../../core/path-template';
-import { buildRequest } from '../../core/request-builder';
+import { buildRequest, fitToUrlLimit, type NamedValue } from '../../core/request-builder';
 import type { OperationDetail } from '../../shared/catalog-types';
 import type { ParameterRow } from '../../shared/modes';
 
@@ -15,13 +15,12 @@ export interface OperationLookup {
 }
 
 export interface RequestSender {
+  /** Where requests go: a long list read is fitted to its URL length. */
+  readonly settings: { readonly baseUrl: string };
   request(req: PreparedRequest): Promise<CwResponse>;
 }
 
-export interface ParameterValue {
-  name: string;
-  value: unknown;
-}
+export type ParameterValue = NamedValue;
 
 /** What the change queries need from the list operation. */
 const CHANGE_QUERY_PARAMS = ['conditions', 'orderBy', 'pageSize', 'page'];
@@ -84,8 +83,7 @@ export function resolveListOperation(
 export class ListChangeSource implements ChangeSource {
   /** The collection polled, path parameters filled in (`/service/tickets/12/notes`). */
   resourcePath: string;
-  private params: Record<string, unknown> = {};
-  private query: Record<string, unknown> = {};
+  private values: readonly ParameterValue[] = [];
 
   constructor(
     private readonly client: () => Promise<RequestSender>,
@@ -96,23 +94,14 @@ export class ListChangeSource implements ChangeSource {
 
   /** The rows' values for the coming poll; a bad value fails here, before anything is sent. */
   useValues(values: readonly ParameterValue[]): void {
-    const pathNames = this.operation.pathParams.map((param) => param.name);
-    const params: Record<string, unknown> = {};
-    const query: Record<string, unknown> = {};
-    for (const { name, value } of values) {
-      if (pathNames.includes(name)) params[name] = value;
-      else query[name] = value;
-    }
-    this.resourcePath = buildRequest(this.operation, { params, query }).path;
-    this.params = params;
-    this.query = query;
+    this.resourcePath = buildRequest(this.operation, { values }).path;
+    this.values = values;
   }
 
   async fetch(change: ChangeQuery): Promise<unknown[]> {
-    const request = buildRequest(this.operation, {
-      params: this.params,
+    const built = buildRequest(this.operation, {
+      values: this.values,
       query: {
-        ...this.query,
         conditions: change.conditions === '' ? undefined : change.conditions,
         orderBy: change.orderBy,
         pageSize: change.pageSize,
@@ -120,11 +109,12 @@ export class ListChangeSource implements ChangeSource {
         fields: change.fields,
       },
     });
-    const response = await (await this.client()).request(request);
+    const client = await this.client();
+    const response = await client.request(fitToUrlLimit(built, client.settings.baseUrl));
     if (!Array.isArray(response.data)) {
       throw new CwError(
         'INVALID_RESPONSE',
-        `GET ${request.path}: expected a list of records, got ${response.data === null ? 'nothing' : typeof response.data}`,
+        `GET ${built.path}: expected a list of records, got ${response.data === null ? 'nothing' : typeof response.data}`,
         { operationId: this.operation.operationId, url: response.url },
       );
     }

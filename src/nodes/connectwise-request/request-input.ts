@@ -5,7 +5,6 @@
  */
 import { CwError, inputError } from '../../core/errors';
 import type { RequestInput } from '../../core/request-builder';
-import type { OperationDetail, ParameterSpec } from '../../shared/catalog-types';
 import { ALL_PAGES_DEFAULT_RECORD_LIMIT } from '../../shared/limits';
 import type { RequestConfig } from '../../shared/node-configs';
 import type { EvaluatedRow } from '../typed-inputs';
@@ -18,8 +17,6 @@ export interface RequestOverrides {
 }
 
 export const DEFAULT_ALL_RECORD_LIMIT = ALL_PAGES_DEFAULT_RECORD_LIMIT;
-
-const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -69,96 +66,30 @@ export function unknownOperation(operationId: string): CwError {
   return inputError('operationId', `unknown operation "${operationId}"`, operationId);
 }
 
-function findSpec(specs: readonly ParameterSpec[], name: string): ParameterSpec | undefined {
-  const lower = name.toLowerCase();
-  return (
-    specs.find((spec) => spec.name === name) ??
-    specs.find((spec) => spec.name.toLowerCase() === lower)
-  );
-}
-
-function headerText(value: unknown, field: string, operationId: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw inputError(field, 'must be text, a number or true/false', operationId);
-}
-
-export interface RoutedParameters {
-  params: Record<string, unknown>;
-  query: Record<string, unknown>;
-  headers: Record<string, string>;
-}
-
-/** Sends each evaluated row where the operation declares a parameter of that name. */
-export function routeRows(op: OperationDetail, rows: readonly EvaluatedRow[]): RoutedParameters {
-  const routed: RoutedParameters = { params: {}, query: {}, headers: {} };
-  for (const row of rows) {
-    const pathSpec = findSpec(op.pathParams, row.name);
-    const querySpec = pathSpec ? undefined : findSpec(op.queryParams, row.name);
-    const headerSpec = pathSpec || querySpec ? undefined : findSpec(op.headerParams, row.name);
-    if (pathSpec) routed.params[pathSpec.name] = row.value;
-    else if (querySpec) routed.query[querySpec.name] = row.value;
-    else if (headerSpec) {
-      routed.headers[headerSpec.name] = headerText(row.value, `params.${row.name}`, op.operationId);
-    } else {
-      throw inputError(
-        `params.${row.name}`,
-        `not a parameter of ${op.operationId}`,
-        op.operationId,
-      );
-    }
-  }
-  return routed;
-}
-
-function parseJsonText(text: string, field: string, operationId: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw inputError(field, `not valid JSON (${(err as Error).message})`, operationId);
-  }
-}
-
-/** The body to send: `msg.payload`, or the node's fixed JSON. Undefined when none applies. */
-export function resolveBody(op: OperationDetail, config: RequestConfig, payload: unknown): unknown {
-  if (!METHODS_WITH_BODY.has(op.method) || !op.body) return undefined;
-  if (config.bodySource === 'fixed') {
-    const text = (config.body ?? '').trim();
-    return text === '' ? undefined : parseJsonText(text, 'body', op.operationId);
-  }
-  if (typeof payload === 'string') {
-    if (payload.trim() === '') return undefined;
-    if (op.body.multipart) return payload;
-    return parseJsonText(payload, 'msg.payload', op.operationId);
-  }
-  return payload;
-}
-
 export function responseTypeOf(config: RequestConfig): RequestInput['responseType'] {
   return config.responseType === 'json' || config.responseType === 'binary'
     ? config.responseType
     : undefined;
 }
 
-/** The request builder's input: rows first, then `msg.cw` overrides, then the body. */
+/**
+ * The request builder's input: the rows, then `msg.cw` overrides, then the body (`msg.payload`, or
+ * the node's fixed JSON). The builder sorts them by the operation's document.
+ */
 export function requestInputFor(
-  op: OperationDetail,
   config: RequestConfig,
   rows: readonly EvaluatedRow[],
   overrides: RequestOverrides,
   payload: unknown,
 ): RequestInput {
-  const routed = routeRows(op, rows);
-  const headers = { ...routed.headers };
-  for (const [name, value] of Object.entries(overrides.headers ?? {})) {
-    if (value === undefined || value === null) continue;
-    headers[name] = headerText(value, `msg.cw.headers.${name}`, op.operationId);
-  }
+  const fixed = config.bodySource === 'fixed';
   return {
-    params: { ...routed.params, ...overrides.params },
-    query: { ...routed.query, ...overrides.query },
-    headers,
-    body: resolveBody(op, config, payload),
+    values: rows,
+    params: overrides.params,
+    query: overrides.query,
+    headers: overrides.headers,
+    body: fixed ? config.body : payload,
+    bodyField: fixed ? 'body' : 'msg.payload',
     responseType: responseTypeOf(config),
   };
 }

@@ -10,8 +10,9 @@ import type { Catalog } from '../../core/catalog-store';
 import type { CwClient } from '../../core/client';
 import { CwError, isCwError } from '../../core/errors';
 import type { CwResponse, PreparedRequest } from '../../core/http-types';
-import { MAX_PAGE_SIZE } from '../../core/paging';
-import { buildRequest } from '../../core/request-builder';
+import { pagePosition } from '../../core/paging';
+import { isRawBody } from '../../core/request-body';
+import { buildRequest, fitToUrlLimit } from '../../core/request-builder';
 import type { OperationDetail } from '../../shared/catalog-types';
 import type { RequestConfig } from '../../shared/node-configs';
 import type { ConnectionNode } from '../connectwise-connection';
@@ -36,8 +37,6 @@ import {
   countOf,
   describeFailure,
   describeRequest,
-  isLastPage,
-  pageInfoOf,
   statusTextFor,
   type RequestDescription,
 } from './response-messages';
@@ -54,15 +53,14 @@ interface Exchange {
 interface Prepared {
   op: OperationDetail;
   request: PreparedRequest;
+  /** Most records to read in the paging modes (0: no limit). */
+  limit: number;
 }
 
-/** The page size the pager asks for: the caller's, else the largest page (or the limit). */
-function pagerPageSize(request: PreparedRequest, limit: number): number {
-  const entry = Object.entries(request.query ?? {}).find(
-    ([key]) => key.toLowerCase() === 'pagesize',
-  );
-  if (entry) return Number(entry[1]);
-  return limit > 0 ? Math.min(MAX_PAGE_SIZE, limit) : MAX_PAGE_SIZE;
+/** A request about to be sent: built, then fitted to the connection's URL length. */
+interface Sendable extends Prepared {
+  client: CwClient;
+  sent: PreparedRequest;
 }
 
 /** A paging mode applies to lists read with GET; other operations answer once. */
@@ -123,38 +121,42 @@ export class RequestRuntime {
       msg,
       (row) => `params.${row.name}`,
     );
-    const input = requestInputFor(op, this.config, rows, overrides, msg.payload);
-    const request = buildRequest(op, input);
+    const request = buildRequest(op, requestInputFor(this.config, rows, overrides, msg.payload));
     if (this.config.validateBody !== false && request.body !== undefined && op.body) {
-      if (!op.body.multipart && !Buffer.isBuffer(request.body)) {
+      if (!op.body.multipart && !isRawBody(request.body)) {
         const problems = catalog.validateBody(op.operationId, request.body);
         if (problems.length > 0) throw bodyProblemsError(problems, op.operationId);
       }
     }
     // Read the limit now so a malformed one fails before anything is sent.
-    if (isPagedList(op)) recordLimitOf(this.config);
-    return { op, request };
+    const limit = isPagedList(op) ? recordLimitOf(this.config) : 0;
+    return { op, request, limit };
   }
 
   private async run(client: CwClient, prepared: Prepared, exchange: Exchange): Promise<void> {
+    const sendable = {
+      ...prepared,
+      client,
+      sent: fitToUrlLimit(prepared.request, client.settings.baseUrl),
+    };
     const mode = isPagedList(prepared.op) ? (this.config.paging ?? 'page') : 'page';
     switch (mode) {
       case 'all':
-        return this.readAll(client, prepared, exchange);
+        return this.readAll(sendable, exchange);
       case 'per-page':
-        return this.stream(client, prepared, exchange, 'page');
+        return this.stream(sendable, exchange, 'page');
       case 'per-record':
-        return this.stream(client, prepared, exchange, 'record');
+        return this.stream(sendable, exchange, 'record');
       default:
-        return this.readOnce(client, prepared, exchange);
+        return this.readOnce(sendable, exchange);
     }
   }
 
-  private async readOnce(client: CwClient, prepared: Prepared, exchange: Exchange): Promise<void> {
-    const { op, request } = prepared;
-    const response = await client.request(request);
+  private async readOnce(sendable: Sendable, exchange: Exchange): Promise<void> {
+    const { op, request, client, sent } = sendable;
+    const response = await client.request(sent);
     const cw = describeRequest(op, response);
-    if (isPagedList(op)) cw.paging = pageInfoOf(request, response);
+    if (isPagedList(op)) cw.paging = pagePosition(request, response);
     const count = op.responseKind === 'count' ? countOf(response.data) : undefined;
     if (count !== undefined) cw.count = count;
     this.answer(exchange.msg, response, cw);
@@ -163,23 +165,18 @@ export class RequestRuntime {
     exchange.done();
   }
 
-  private async readAll(client: CwClient, prepared: Prepared, exchange: Exchange): Promise<void> {
-    const { op, request } = prepared;
-    const limit = recordLimitOf(this.config);
+  private async readAll(sendable: Sendable, exchange: Exchange): Promise<void> {
+    const { op, client, sent, limit } = sendable;
     const records: unknown[] = [];
     let lastResponse: CwResponse | undefined;
     let truncated = false;
     let pages = 0;
-    const pageSize = pagerPageSize(request, limit);
-    for await (const page of client.pages(request, { limit })) {
+    for await (const page of client.pages(sent, { limit })) {
       if (this.closed) return;
       pages = page.page;
       lastResponse = page.response;
       records.push(...page.records);
-      const fetched = Array.isArray(page.response.data) ? page.response.data.length : 0;
-      truncated =
-        page.records.length < fetched ||
-        (limit > 0 && records.length >= limit && !isLastPage(page.response, pageSize, 0, 0));
+      truncated = page.truncated;
       this.node.status(busyStatus(`page ${pages} · ${records.length} records`));
     }
     if (!lastResponse) return exchange.done();
@@ -197,24 +194,21 @@ export class RequestRuntime {
    * messages are sent, so memory holds one page whatever the list's length.
    */
   private async stream(
-    client: CwClient,
-    prepared: Prepared,
+    sendable: Sendable,
     exchange: Exchange,
     unit: 'page' | 'record',
   ): Promise<void> {
-    const { op, request } = prepared;
-    const limit = recordLimitOf(this.config);
+    const { op, client, sent, limit } = sendable;
     const template = { ...exchange.msg };
     delete template.payload;
     let delivered = 0;
     let lastResponse: CwResponse | undefined;
-    const pageSize = pagerPageSize(request, limit);
-    for await (const page of client.pages(request, { limit })) {
+    for await (const page of client.pages(sent, { limit })) {
       if (this.closed) return;
       lastResponse = page.response;
       const first = delivered;
       delivered += page.records.length;
-      const last = isLastPage(page.response, pageSize, delivered, limit);
+      const { last } = page;
       const base = describeRequest(op, page.response);
       if (unit === 'page') {
         const cw = { ...base, paging: { page: page.page, count: page.records.length, last } };

@@ -4,20 +4,9 @@
  * messages carry the server's answer.
  */
 import type { CwError, CwErrorDetail } from '../../core/errors';
-import type { CwResponse, PreparedRequest } from '../../core/http-types';
-import { parseLinkHeader } from '../../core/paging';
+import type { CwResponse } from '../../core/http-types';
+import type { PagePosition } from '../../core/paging';
 import type { OperationDetail } from '../../shared/catalog-types';
-
-/** ConnectWise's page size when a list request names none. */
-export const SERVER_DEFAULT_PAGE_SIZE = 25;
-
-export interface PageInfo {
-  page: number;
-  pageSize: number;
-  hasNext: boolean;
-  /** The next page's number (or `pageId` for forward-only lists), when there is one. */
-  next?: number;
-}
 
 export interface AllPagesInfo {
   pages: number;
@@ -55,7 +44,7 @@ export interface RequestDescription {
   /** The full request URL, without credentials. */
   url: string;
   description: string;
-  paging?: PageInfo | AllPagesInfo | StreamPageInfo | StreamRecordInfo;
+  paging?: PagePosition | AllPagesInfo | StreamPageInfo | StreamRecordInfo;
   count?: number;
   fileName?: string;
   contentType?: string;
@@ -74,65 +63,6 @@ export function describeRequest(op: OperationDetail, response: CwResponse): Requ
     description.contentType = response.contentType;
   }
   return description;
-}
-
-function numberParam(url: string, name: string): number | undefined {
-  try {
-    const parsed = new URL(url, 'http://link.invalid');
-    for (const [key, value] of parsed.searchParams) {
-      if (key.toLowerCase() === name.toLowerCase() && /^\d+$/.test(value)) return Number(value);
-    }
-  } catch {
-    // not a URL: no number in it
-  }
-  return undefined;
-}
-
-function queryNumber(request: PreparedRequest, name: string): number | undefined {
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    if (key.toLowerCase() === name.toLowerCase()) {
-      const number = Number(value);
-      return Number.isFinite(number) ? number : undefined;
-    }
-  }
-  return undefined;
-}
-
-/** Where one page of a list sits, from the request and the `Link` header. */
-export function pageInfoOf(request: PreparedRequest, response: CwResponse): PageInfo {
-  const page = queryNumber(request, 'page') ?? 1;
-  const pageSize = queryNumber(request, 'pageSize') ?? SERVER_DEFAULT_PAGE_SIZE;
-  const records = Array.isArray(response.data) ? response.data.length : 0;
-  const linkHeader = response.headers['link'];
-  const nextLink = parseLinkHeader(linkHeader).next;
-  const hasNext = linkHeader !== undefined ? nextLink !== undefined : records >= pageSize;
-  const info: PageInfo = { page, pageSize, hasNext };
-  if (hasNext) {
-    const next =
-      nextLink !== undefined
-        ? (numberParam(nextLink, 'page') ?? numberParam(nextLink, 'pageId'))
-        : page + 1;
-    if (next !== undefined) info.next = next;
-  }
-  return info;
-}
-
-/**
- * Whether a page is the list's last, by the same rules the pager stops on: the limit reached, an
- * empty page, a `Link` header without `next`, or (without `Link`) a short page.
- */
-export function isLastPage(
-  response: CwResponse,
-  pageSize: number,
-  delivered: number,
-  limit: number,
-): boolean {
-  const fetched = Array.isArray(response.data) ? response.data.length : 0;
-  if (limit > 0 && delivered >= limit) return true;
-  if (fetched === 0) return true;
-  const linkHeader = response.headers['link'];
-  if (linkHeader !== undefined) return parseLinkHeader(linkHeader).next === undefined;
-  return fetched < pageSize;
 }
 
 function plural(count: number, word: string): string {

@@ -1,0 +1,48 @@
+/**
+ * The request body, read once: JSON text is parsed, a value is taken as it is, a single JSON
+ * Patch operation becomes the list the API expects, and bytes or form data (uploads) pass
+ * through untouched.
+ */
+import type { OperationDetail } from '../shared/catalog-types';
+import { inputError } from './errors';
+import { isAbsent } from './parameter-values';
+
+const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
+
+/** Bytes or form data: sent as they are, never as JSON. */
+export function isRawBody(body: unknown): boolean {
+  return (
+    Buffer.isBuffer(body) ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body) ||
+    (typeof FormData !== 'undefined' && body instanceof FormData)
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function parseJson(text: string, field: string, operationId: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw inputError(field, `not valid JSON (${(err as Error).message})`, operationId);
+  }
+}
+
+/**
+ * The body to send for `op`, or undefined when it takes none. `field` names the body's source
+ * in errors (`msg.payload`, or `body` for the node's fixed JSON).
+ */
+export function requestBody(op: OperationDetail, value: unknown, field = 'body'): unknown {
+  if (!METHODS_WITH_BODY.has(op.method) || !op.body) return undefined;
+  if (isAbsent(value)) {
+    if (op.body.required) throw inputError('body', 'is required', op.operationId);
+    return undefined;
+  }
+  // An upload's form (and any bytes) is the caller's to shape.
+  if (op.body.multipart || isRawBody(value)) return value;
+  const parsed = typeof value === 'string' ? parseJson(value, field, op.operationId) : value;
+  return op.body.patch && isPlainObject(parsed) ? [parsed] : parsed;
+}
