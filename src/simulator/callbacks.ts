@@ -11,8 +11,11 @@ import https from 'node:https';
 
 import { signCallbackBody, SIGNATURE_HEADER } from '../core/callback-signature';
 import { CALLBACK_TYPES, type CallbackTypeInfo } from '../core/callback-types';
+import { fieldValue } from './field-paths';
 import { invalidObject } from './manage-errors';
+import { apiBaseUrl } from './site';
 import { collectionKey, type MemoryStore, type SimRecord, type StoreChange } from './store';
+import type { SimTimers } from './timers';
 
 export const CALLBACKS_COLLECTION = 'system/callbacks';
 /** `GET {apiBase}/system/callbackKeys/{n}` answers `{signing_key}`. */
@@ -76,13 +79,11 @@ interface DispatcherOptions {
   store: MemoryStore;
   siteUrl(): string;
   companyId: string;
-  timers: Set<NodeJS.Timeout>;
+  timers: SimTimers;
 }
 
 function reference(record: SimRecord, level: string): unknown {
-  const lower = level.toLowerCase();
-  const key = Object.keys(record).find((name) => name.toLowerCase() === lower);
-  const value = key === undefined ? undefined : record[key];
+  const value = fieldValue(record, level);
   return value !== null && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
 }
 
@@ -182,7 +183,7 @@ export class CallbackDispatcher implements SimCallbacks {
   }
 
   keyUrlFor(keyId: number): string {
-    return `${this.options.siteUrl()}/v4_6_release/apis/3.0/system/callbackKeys/${keyId}`;
+    return `${apiBaseUrl(this.options.siteUrl())}/system/callbackKeys/${keyId}`;
   }
 
   /** What `GET key_url` answers, or undefined for an unknown key. */
@@ -281,9 +282,9 @@ export class CallbackDispatcher implements SimCallbacks {
   }
 
   private async deliver(entry: CallbackDeliveryEntry): Promise<void> {
-    await this.pause(0);
+    await this.options.timers.delay(0);
     for (let attempt = 0; attempt <= RETRIES && !this.stopped; attempt++) {
-      if (attempt > 0) await this.pause(this.retryDelayMs);
+      if (attempt > 0) await this.options.timers.delay(this.retryDelayMs);
       if (this.stopped) break;
       const result = await post(entry.url, entry.body, entry.signature);
       entry.attempts.push(result);
@@ -293,15 +294,5 @@ export class CallbackDispatcher implements SimCallbacks {
       }
     }
     entry.state = 'failed';
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.options.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.options.timers.add(timer);
-    });
   }
 }

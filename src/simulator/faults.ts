@@ -14,6 +14,9 @@ export type FaultKind =
   | 'invalid-json' // 200 with a truncated JSON body
   | 'html'; // 200 with a login web page (a wrong host)
 
+/** How long a `slow` fault delays its answer unless the spec says. */
+export const SLOW_FAULT_DELAY_MS = 2000;
+
 export const FAULT_KINDS: readonly FaultKind[] = [
   '429',
   '500',
@@ -39,7 +42,7 @@ export interface FaultSpec {
   match?: FaultMatch;
   /** Retry-After seconds for 429 (default 1) and 503 (sent only when given). */
   retryAfter?: number;
-  /** Delay before answering: the whole point of `slow` (default 2000 ms), optional for others. */
+  /** Delay before answering: what `slow` is for (default SLOW_FAULT_DELAY_MS), else optional. */
   delayMs?: number;
   /** Run the real handler first (it acts: creates, updates), then fail: a server-side timeout. */
   after?: boolean;

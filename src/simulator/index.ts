@@ -7,23 +7,19 @@
  * `customFields` satisfies them; action endpoints (`/copy`, `/merge`, ...) answer their success
  * status without effect.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { defaultDocumentPath } from '../core/openapi-document';
+import { DEFAULT_CLIENT_ID, DEFAULT_MEMBER, type SimMember } from './authentication';
 import { CallbackDispatcher, type SimCallbacks } from './callbacks';
 import { createClock, type SimClock } from './clock';
 import { FaultList, type FaultSwitch } from './faults';
+import type { RequestLogEntry } from './request-log';
 import { routeTableFor } from './routes';
 import { seedStore, type SeedSize } from './seed';
-import {
-  DEFAULT_CLIENT_ID,
-  createRequestHandler,
-  type HandlerContext,
-  type RequestLogEntry,
-  type SimMember,
-} from './server';
+import { createRequestHandler, startHttpServer } from './server';
+import type { SimContext } from './simulator-context';
+import { apiBaseUrl } from './site';
 import { MemoryStore, type SimStore } from './store';
+import { SimTimers } from './timers';
 
 export type {
   CallbackDeliveryEntry,
@@ -34,9 +30,11 @@ export type {
 export type { SimClock } from './clock';
 export type { FaultKind, FaultMatch, FaultSpec, FaultSwitch, PendingFault } from './faults';
 export type { SeedSize } from './seed';
-export type { RequestLogEntry, SimMember } from './server';
+export type { SimMember } from './authentication';
+export type { RequestLogEntry } from './request-log';
 export type { RecordInput, SimRecord, SimStore, StoredContent } from './store';
-export { API_VERSION, DEFAULT_CLIENT_ID } from './server';
+export { DEFAULT_CLIENT_ID, DEFAULT_MEMBER } from './authentication';
+export { API_VERSION } from './site';
 
 export interface SimulatorOptions {
   /** 0 = a free port (default). */
@@ -83,23 +81,24 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_MEMBER: SimMember = {
-  companyId: 'msp',
-  publicKey: 'simPublicKey',
-  privateKey: 'simPrivateKey',
-};
-
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const routes = routeTableFor(options.documentPath ?? defaultDocumentPath());
   const clock = createClock(options.clock);
   const store = new MemoryStore(clock);
   const faults = new FaultList();
+  const timers = new SimTimers();
   const members =
     options.members && options.members.length > 0 ? options.members : [DEFAULT_MEMBER];
-  const host = options.host ?? '127.0.0.1';
   const log: RequestLogEntry[] = [];
   let url = '';
-  const context: HandlerContext = {
+  const siteUrl = (): string => url;
+  const callbacks = new CallbackDispatcher({
+    store,
+    siteUrl,
+    companyId: members[0].companyId,
+    timers,
+  });
+  const context: SimContext = {
     routes,
     store,
     clock,
@@ -108,39 +107,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     logLimit: options.logLimit ?? 10_000,
     members,
     latencyMs: options.latencyMs ?? 0,
-    siteUrl: () => url,
-    timers: new Set(),
+    siteUrl,
+    timers,
+    callbacks,
   };
-  const callbacks = new CallbackDispatcher({
-    store,
-    siteUrl: () => url,
-    companyId: members[0].companyId,
-    timers: context.timers,
-  });
-  context.callbacks = callbacks;
-  const handle = createRequestHandler(context);
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ code: 'InternalServerError', message: String(err), errors: [] }));
-      } else {
-        res.destroy();
-      }
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  const baseUrl = (codebase = 'v4_6_release'): string =>
-    `${url}/${codebase.replace(/^\/+|\/+$/g, '')}/apis/3.0`;
+  const server = await startHttpServer(
+    createRequestHandler(context),
+    options.port ?? 0,
+    options.host ?? '127.0.0.1',
+  );
+  url = server.url;
+  const baseUrl = (codebase?: string): string => apiBaseUrl(url, codebase);
 
   if (options.seed !== false) {
     seedStore(store, {
@@ -165,13 +142,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock,
     callbacks,
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
+      stopped ??= (() => {
         callbacks.stop();
-        for (const timer of context.timers) clearTimeout(timer);
-        context.timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+        timers.clear();
+        return server.close();
+      })();
       return stopped;
     },
   };

@@ -3,6 +3,7 @@
  * with or without the leading slash, names case-sensitive and checked against the record's
  * schema as Manage does.
  */
+import { fieldKey } from './field-paths';
 import { invalidObject, badRequest, resourceName, type ManageErrorDetail } from './manage-errors';
 import type { SchemaMap } from './routes';
 import type { RecordInput, SimRecord } from './store';
@@ -39,8 +40,7 @@ function checkPathAgainstSchema(
     const properties = schema?.properties as { [name: string]: unknown } | undefined;
     if (!properties || /^\d+$/.test(segments[i])) return undefined;
     if (!(segments[i] in properties)) {
-      const lower = segments[i].toLowerCase();
-      const near = Object.keys(properties).find((name) => name.toLowerCase() === lower);
+      const near = fieldKey(properties, segments[i]);
       const shown = segments.slice(0, i + 1).join('/');
       const hint = near
         ? ` (names are case-sensitive: did you mean "${[...segments.slice(0, i), near].join('/')}"?)`

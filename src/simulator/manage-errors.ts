@@ -32,8 +32,14 @@ export class ManageHttpError extends Error {
 export const badRequest = (message: string, errors: ManageErrorDetail[] = []): ManageHttpError =>
   new ManageHttpError(400, 'BadRequest', message, errors);
 
+export const unauthorized = (message: string): ManageHttpError =>
+  new ManageHttpError(401, 'Unauthorized', message);
+
 export const notFound = (message: string): ManageHttpError =>
   new ManageHttpError(404, 'NotFound', message);
+
+export const unsupportedMediaType = (message: string): ManageHttpError =>
+  new ManageHttpError(415, 'UnsupportedMediaType', message);
 
 /** `ticket object is invalid` with one entry per offending field, as Manage answers. */
 export function invalidObject(schema: string, errors: ManageErrorDetail[]): ManageHttpError {

@@ -3,7 +3,9 @@
  * paging styles (numbered pages and forward-only `pageId`).
  */
 import { CwError } from '../core/errors';
-import { evaluateConditions, parseConditions, type ConditionNode } from '../core/conditions';
+import { parseConditions, type ConditionNode } from '../core/conditions';
+import { evaluateConditions } from './condition-evaluator';
+import { fieldKey, valueAtPath } from './field-paths';
 import { badRequest } from './manage-errors';
 import type { MemoryStore, SimRecord } from './store';
 
@@ -62,23 +64,6 @@ function wholeNumber(name: string, text: string | undefined, minimum: number): n
     throw badRequest(`${name}: must be a whole number of ${minimum} or more, got "${text}"`);
   }
   return value;
-}
-
-/** Reads a field path (`status/name`), names matched exactly first, then ignoring case. */
-export function valueAtPath(record: unknown, segments: string[]): unknown {
-  let current = record;
-  for (const segment of segments) {
-    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
-    const container = current as Record<string, unknown>;
-    if (segment in container) {
-      current = container[segment];
-      continue;
-    }
-    const lower = segment.toLowerCase();
-    const key = Object.keys(container).find((candidate) => candidate.toLowerCase() === lower);
-    current = key === undefined ? undefined : container[key];
-  }
-  return current;
 }
 
 /** A record filter, or undefined when the query has no conditions at all. */
@@ -264,12 +249,9 @@ export function projectFields(value: unknown, tree: FieldTree): unknown {
   if (Array.isArray(value)) return value.map((element) => projectFields(element, tree));
   if (value === null || typeof value !== 'object') return value;
   const source = value as Record<string, unknown>;
-  const keys = Object.keys(source);
   const out: Record<string, unknown> = {};
   for (const [wanted, subtree] of tree) {
-    const lower = wanted.toLowerCase();
-    const key =
-      wanted in source ? wanted : keys.find((candidate) => candidate.toLowerCase() === lower);
+    const key = fieldKey(source, wanted);
     if (key === undefined || source[key] === undefined) continue;
     out[key] = subtree === true ? source[key] : projectFields(source[key], subtree);
   }

@@ -4,7 +4,7 @@
  * company's identifier and name, as Manage does. Unknown ids are refused with Manage's error.
  */
 import { invalidObject, resourceName, type ManageErrorDetail } from './manage-errors';
-import type { SchemaMap } from './routes';
+import { refName, type SchemaMap } from './routes';
 import type { MemoryStore, RecordInput, SimRecord } from './store';
 
 export const COLLECTIONS = {
@@ -20,6 +20,14 @@ export const statusCollection = (boardId: number): string => `service/boards/${b
 
 type ReferenceKind = 'company' | 'contact' | 'board' | 'status' | 'priority' | 'member';
 
+const COLLECTION_BY_KIND: Record<Exclude<ReferenceKind, 'status'>, string> = {
+  company: COLLECTIONS.companies,
+  contact: COLLECTIONS.contacts,
+  board: COLLECTIONS.boards,
+  priority: COLLECTIONS.priorities,
+  member: COLLECTIONS.members,
+};
+
 const KIND_BY_SCHEMA: Record<string, ReferenceKind> = {
   CompanyReference: 'company',
   ContactReference: 'contact',
@@ -29,26 +37,16 @@ const KIND_BY_SCHEMA: Record<string, ReferenceKind> = {
   MemberReference: 'member',
 };
 
-function hrefPath(kind: ReferenceKind, record: SimRecord): string {
-  switch (kind) {
-    case 'company':
-      return `${COLLECTIONS.companies}/${record.id}`;
-    case 'contact':
-      return `${COLLECTIONS.contacts}/${record.id}`;
-    case 'board':
-      return `${COLLECTIONS.boards}/${record.id}`;
-    case 'status':
-      return `${statusCollection((record.board as { id: number }).id)}/${record.id}`;
-    case 'priority':
-      return `${COLLECTIONS.priorities}/${record.id}`;
-    case 'member':
-      return `${COLLECTIONS.members}/${record.id}`;
-  }
+/** The collection a record of the kind is in; a status is in its board's. */
+function collectionOf(kind: ReferenceKind, board: unknown): string | undefined {
+  if (kind !== 'status') return COLLECTION_BY_KIND[kind];
+  const boardId = (board as { id?: unknown } | undefined)?.id;
+  return typeof boardId === 'number' ? statusCollection(boardId) : undefined;
 }
 
 /** The reference object Manage embeds for a record of the given kind. */
 export function referenceTo(kind: ReferenceKind, record: SimRecord, apiBase: string): RecordInput {
-  const info = { [`${kind}_href`]: `${apiBase}/${hrefPath(kind, record)}` };
+  const info = { [`${kind}_href`]: `${apiBase}/${collectionOf(kind, record.board)}/${record.id}` };
   switch (kind) {
     case 'company':
       return { id: record.id, identifier: record.identifier, name: record.name, _info: info };
@@ -102,24 +100,11 @@ function findIn(
   return found;
 }
 
+/** Where a reference may point: a status of the record's board, else of any board. */
 function collectionsFor(kind: ReferenceKind, store: MemoryStore, record: RecordInput): string[] {
-  switch (kind) {
-    case 'company':
-      return [COLLECTIONS.companies];
-    case 'contact':
-      return [COLLECTIONS.contacts];
-    case 'board':
-      return [COLLECTIONS.boards];
-    case 'priority':
-      return [COLLECTIONS.priorities];
-    case 'member':
-      return [COLLECTIONS.members];
-    case 'status': {
-      const boardId = (record.board as { id?: unknown } | undefined)?.id;
-      if (typeof boardId === 'number') return [statusCollection(boardId)];
-      return store.list(COLLECTIONS.boards).map((board) => statusCollection(board.id));
-    }
-  }
+  const collection = collectionOf(kind, record.board);
+  if (collection !== undefined) return [collection];
+  return store.list(COLLECTIONS.boards).map((board) => statusCollection(board.id));
 }
 
 export interface ReferenceContext {
@@ -145,10 +130,10 @@ function referenceProperties(
   }
   let found = bySchema.get(schemaName);
   if (!found) {
-    const properties = (schemas[schemaName]?.properties ?? {}) as Record<string, { $ref?: string }>;
+    const properties = (schemas[schemaName]?.properties ?? {}) as Record<string, unknown>;
     found = [];
     for (const [property, schema] of Object.entries(properties)) {
-      const ref = schema.$ref?.replace(/^#\/components\/schemas\//, '');
+      const ref = refName(schema);
       const kind = ref ? KIND_BY_SCHEMA[ref] : undefined;
       if (ref && kind) found.push([property, kind, ref]);
     }
@@ -194,6 +179,12 @@ export function resolveReferences(
   return resolved;
 }
 
+/** The record marked default in a collection, else its first. */
+function defaultRecord(store: MemoryStore, collection: string): SimRecord | undefined {
+  const records = store.list(collection);
+  return records.find((candidate) => candidate.defaultFlag === true) ?? records[0];
+}
+
 /** Defaults Manage applies to a new ticket: the first board, its default status, the default priority. */
 export function applyCreateDefaults(
   context: ReferenceContext,
@@ -207,16 +198,13 @@ export function applyCreateDefaults(
     const board = store.list(COLLECTIONS.boards)[0];
     if (board) out.board = { id: board.id };
   }
-  const boardId = (out.board as { id?: unknown } | undefined)?.id;
-  if (!out.status && typeof boardId === 'number') {
-    const statuses = store.list(statusCollection(boardId));
-    const status = statuses.find((candidate) => candidate.defaultFlag === true) ?? statuses[0];
+  const statuses = collectionOf('status', out.board);
+  if (!out.status && statuses !== undefined) {
+    const status = defaultRecord(store, statuses);
     if (status) out.status = { id: status.id };
   }
   if (!out.priority) {
-    const priorities = store.list(COLLECTIONS.priorities);
-    const priority =
-      priorities.find((candidate) => candidate.defaultFlag === true) ?? priorities[0];
+    const priority = defaultRecord(store, COLLECTIONS.priorities);
     if (priority) out.priority = { id: priority.id };
   }
   return out;
@@ -230,9 +218,9 @@ export function applyDerivedFields(
 ): RecordInput {
   if (schemaName !== 'Ticket') return record;
   const status = record.status as { id?: unknown } | undefined;
-  const boardId = (record.board as { id?: unknown } | undefined)?.id;
-  if (typeof status?.id !== 'number' || typeof boardId !== 'number') return record;
-  const statusRecord = context.store.get(statusCollection(boardId), status.id);
+  const statuses = collectionOf('status', record.board);
+  if (typeof status?.id !== 'number' || statuses === undefined) return record;
+  const statusRecord = context.store.get(statuses, status.id);
   if (!statusRecord) return record;
   return { ...record, closedFlag: statusRecord.closedStatus === true };
 }

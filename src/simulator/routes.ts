@@ -65,7 +65,8 @@ export interface RouteTable {
 
 const JSON_MEDIA = /json/i;
 
-function refName(schema: unknown): string | undefined {
+/** `Ticket` for `{$ref: '#/components/schemas/Ticket'}`. */
+export function refName(schema: unknown): string | undefined {
   if (!schema || typeof schema !== 'object') return undefined;
   const ref = (schema as { $ref?: unknown }).$ref;
   return typeof ref === 'string' ? ref.replace(/^#\/components\/schemas\//, '') : undefined;

@@ -6,6 +6,7 @@
 import { SAMPLE_PNG, contentTypeForFileName, samplePdf } from './binary-assets';
 import { manageTimestamp } from './clock';
 import { COLLECTIONS, referenceTo, statusCollection } from './references';
+import { MANAGE_RELEASE } from './site';
 import type { MemoryStore, RecordInput, SimRecord } from './store';
 
 export interface SeedSize {
@@ -475,7 +476,7 @@ export function seedStore(store: MemoryStore, options: SeedOptions): void {
   });
 
   store.setSingleton('system/info', {
-    version: 'v2025.1.10431',
+    version: MANAGE_RELEASE.versionNumber,
     isCloud: false,
     serverTimeZone: 'Eastern Standard Time',
     licenseBits: [],

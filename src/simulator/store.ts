@@ -84,20 +84,28 @@ function idScope(key: string): string {
   return key.replace(/(^|\/)\d+(?=\/|$)/g, '$1*');
 }
 
-function insertSorted(ids: number[], id: number): void {
-  if (ids.length === 0 || ids[ids.length - 1] < id) {
-    ids.push(id);
-    return;
-  }
+/** Position of the first id greater than `id` in ascending `ids`. */
+function positionAfter(ids: number[], id: number): number {
   let low = 0;
   let high = ids.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (ids[mid] < id) low = mid + 1;
+    if (ids[mid] <= id) low = mid + 1;
     else high = mid;
   }
-  ids.splice(low, 0, id);
+  return low;
 }
+
+/** Ids are unique: the new one goes where the first greater id is. */
+function insertSorted(ids: number[], id: number): void {
+  if (ids.length === 0 || ids[ids.length - 1] < id) ids.push(id);
+  else ids.splice(positionAfter(ids, id), 0, id);
+}
+
+/** Contents are kept by collection and id: `service/tickets#12`. */
+const contentPrefix = (collectionPath: string): string => `${collectionKey(collectionPath)}#`;
+const contentKey = (collectionPath: string, id: number): string =>
+  `${contentPrefix(collectionPath)}${id}`;
 
 export const DEFAULT_ACTOR = 'simapi';
 
@@ -237,7 +245,7 @@ export class MemoryStore implements SimStore {
     collection.records.delete(id);
     const index = collection.ids.indexOf(id);
     if (index >= 0) collection.ids.splice(index, 1);
-    this.contents.delete(`${collectionKey(collectionPath)}#${id}`);
+    this.contents.delete(contentKey(collectionPath, id));
     this.notify('deleted', collectionPath, removed);
     return true;
   }
@@ -268,15 +276,7 @@ export class MemoryStore implements SimStore {
 
   /** Position of the first id greater than `id` (forward-only paging). */
   indexAfter(collectionPath: string, id: number): number {
-    const ids = this.collection(collectionPath)?.ids ?? [];
-    let low = 0;
-    let high = ids.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (ids[mid] <= id) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return positionAfter(this.collection(collectionPath)?.ids ?? [], id);
   }
 
   count(collectionPath: string): number {
@@ -300,11 +300,11 @@ export class MemoryStore implements SimStore {
   }
 
   setContent(collectionPath: string, id: number, content: StoredContent): void {
-    this.contents.set(`${collectionKey(collectionPath)}#${id}`, content);
+    this.contents.set(contentKey(collectionPath, id), content);
   }
 
   getContent(collectionPath: string, id: number): StoredContent | undefined {
-    return this.contents.get(`${collectionKey(collectionPath)}#${id}`);
+    return this.contents.get(contentKey(collectionPath, id));
   }
 
   clear(collectionPath?: string): void {
@@ -315,10 +315,10 @@ export class MemoryStore implements SimStore {
       this.contents.clear();
       return;
     }
-    const key = collectionKey(collectionPath);
-    this.data.delete(key);
-    for (const contentKey of [...this.contents.keys()]) {
-      if (contentKey.startsWith(`${key}#`)) this.contents.delete(contentKey);
+    this.data.delete(collectionKey(collectionPath));
+    const prefix = contentPrefix(collectionPath);
+    for (const key of [...this.contents.keys()]) {
+      if (key.startsWith(prefix)) this.contents.delete(key);
     }
   }
 }
