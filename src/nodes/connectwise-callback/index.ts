@@ -5,8 +5,8 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 
-import { CwError, inputError } from '../../core/errors';
 import { NODE_TYPES, type CallbackConfig } from '../../shared/node-configs';
+import { findConnection } from '../connection-lookup';
 import { followFlowStarts, reportSetupFailure } from '../node-status';
 import { currentConfig } from '../saved-config';
 import { CallbackRuntime, type CallbackConnection } from './callback-runtime';
@@ -17,22 +17,6 @@ export type { CallbackConfig } from './callback-settings';
 export const CALLBACK_TYPE = NODE_TYPES.callback;
 
 type CallbackNodeDef = NodeDef & CallbackConfig;
-
-function findConnection(RED: NodeAPI, id: string | undefined): CallbackConnection {
-  if (!id) throw inputError('connection', 'choose a ConnectWise connection');
-  const found = RED.nodes.getNode(id) as unknown as Partial<CallbackConnection> | null;
-  if (!found) {
-    throw new CwError('CONFIG', 'connection: the chosen connection is not deployed', {
-      field: 'connection',
-    });
-  }
-  if (typeof found.getClient !== 'function') {
-    throw new CwError('CONFIG', 'connection: the node chosen is not a ConnectWise connection', {
-      field: 'connection',
-    });
-  }
-  return found as CallbackConnection;
-}
 
 export default function register(RED: NodeAPI): void {
   followFlowStarts(RED);
@@ -48,7 +32,7 @@ export default function register(RED: NodeAPI): void {
         RED,
         node: this,
         settings: resolveCallbackSettings(config, this.id, httpNodeRoot || '/'),
-        connection: findConnection(RED, config.connection),
+        connection: findConnection<CallbackConnection>(RED, config.connection),
       });
     } catch (err) {
       reportSetupFailure(RED, this, err, { type: saved.callbackType, level: saved.level });

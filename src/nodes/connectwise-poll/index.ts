@@ -4,9 +4,9 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 
-import { CwError, inputError } from '../../core/errors';
 import { NODE_TYPES, type PollConfig } from '../../shared/node-configs';
 import { registerCatalogEndpoints } from '../catalog-endpoints';
+import { findConnection } from '../connection-lookup';
 import { asError, followFlowStarts, reportFailure, reportSetupFailure } from '../node-status';
 import { currentConfig } from '../saved-config';
 import { usesPersistentContext } from './context-watermark';
@@ -14,22 +14,6 @@ import { PollRunner, type PollConnection } from './poll-runner';
 import { resolvePollSettings } from './poll-settings';
 
 type PollNodeDef = NodeDef & PollConfig;
-
-function findConnection(RED: NodeAPI, id: string | undefined): PollConnection {
-  if (!id) throw inputError('connection', 'choose a ConnectWise connection');
-  const found = RED.nodes.getNode(id) as unknown as Partial<PollConnection> | null;
-  if (!found) {
-    throw new CwError('CONFIG', 'connection: the chosen connection is not deployed', {
-      field: 'connection',
-    });
-  }
-  if (typeof found.getClient !== 'function' || typeof found.getCatalog !== 'function') {
-    throw new CwError('CONFIG', 'connection: the node chosen is not a ConnectWise connection', {
-      field: 'connection',
-    });
-  }
-  return found as PollConnection;
-}
 
 export default function register(RED: NodeAPI): void {
   registerCatalogEndpoints(RED);
@@ -46,7 +30,7 @@ export default function register(RED: NodeAPI): void {
         RED,
         node: this,
         settings: resolvePollSettings(config),
-        connection: findConnection(RED, config.connection),
+        connection: findConnection<PollConnection>(RED, config.connection),
         persistentContext: usesPersistentContext(
           (RED.settings as unknown as { contextStorage?: unknown }).contextStorage,
         ),

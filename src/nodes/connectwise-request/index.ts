@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 
 import { NODE_TYPES, type RequestConfig } from '../../shared/node-configs';
 import { registerCatalogEndpoints } from '../catalog-endpoints';
+import { findConnection } from '../connection-lookup';
 import type { ConnectionNode } from '../connectwise-connection';
 import {
   asError,
@@ -32,11 +33,8 @@ export default function register(RED: NodeAPI): void {
     let setupError: Error | undefined;
     try {
       const config = currentConfig<RequestNodeDef>('request', this, saved);
-      const connection = config.connection
-        ? (RED.nodes.getNode(config.connection) as ConnectionNode | null)
-        : null;
-      runtime = new RequestRuntime(RED, this, config, connection ?? undefined);
-      if (!connection) this.status(failureStatus('connection: not set'));
+      const connection = findConnection<ConnectionNode>(RED, config.connection);
+      runtime = new RequestRuntime(RED, this, config, connection);
     } catch (err) {
       // Each message answers the same error, so Catch nodes get it with the message.
       setupError = asError(err);

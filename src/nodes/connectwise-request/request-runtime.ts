@@ -75,7 +75,7 @@ export class RequestRuntime {
     private readonly RED: NodeAPI,
     private readonly node: Node,
     private readonly config: RequestConfig,
-    private readonly connection: RequestConnection | undefined,
+    private readonly connection: RequestConnection,
   ) {}
 
   close(): void {
@@ -86,7 +86,7 @@ export class RequestRuntime {
     const { msg, done } = exchange;
     let prepared: Prepared | undefined;
     try {
-      const connection = this.requireConnection();
+      const { connection } = this;
       prepared = await this.prepare(connection, msg);
       this.node.status(busyStatus());
       const client = await connection.getClient();
@@ -98,13 +98,6 @@ export class RequestRuntime {
       }
       reportFailure(this.node, err, done);
     }
-  }
-
-  private requireConnection(): RequestConnection {
-    if (!this.connection) {
-      throw new CwError('CONFIG', 'connection: not set', { field: 'connection' });
-    }
-    return this.connection;
   }
 
   /** Everything before the wire; any problem here means nothing is sent. */
@@ -252,7 +245,7 @@ export class RequestRuntime {
 
   private shouldReturnFailure(err: unknown): err is CwError {
     return (
-      this.connection?.returnFailures === true &&
+      this.connection.returnFailures === true &&
       isCwError(err) &&
       err.code === 'HTTP' &&
       err.statusCode !== undefined
