@@ -30,6 +30,7 @@ const BENCHMARKS = [
   { name: 'paging', about: 'per-record paging over a long list' },
   { name: 'simulator', about: 'simulator throughput and seed sizes' },
   { name: 'soak', about: 'poll node across restarts and faults: nothing lost or repeated' },
+  { name: 'queue', about: 'a connection through a 429 outage: waits and backlog drain' },
 ];
 
 /** The known benchmarks in their order, then any other bench/*.bench.ts in name order. */

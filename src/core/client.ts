@@ -77,6 +77,8 @@ export class CwClient {
     this.limiter = new RateLimiter({
       maxConcurrent: settings.concurrency,
       ratePerMinute: settings.ratePerMinute,
+      maxWaitMs: settings.maxWaitMs,
+      maxQueue: settings.maxQueue,
     });
 
     const httpAdapter: AxiosAdapter = axios.getAdapter('http');
@@ -88,8 +90,9 @@ export class CwClient {
       responseType: 'arraybuffer',
       transformResponse: [(data: unknown) => data],
       validateStatus: (status) => status >= 200 && status < 300,
-      // Every attempt, retries included, waits for the limiter.
-      adapter: (config) => this.limiter.schedule(() => httpAdapter(config)),
+      // Every attempt, retries included, waits for the limiter; retries go ahead of new requests.
+      adapter: (config) =>
+        this.limiter.schedule(() => httpAdapter(config), { retry: isRetry(config) }),
     });
     installRetryPolicy(this.http, {
       retries: settings.retries,
@@ -161,4 +164,10 @@ export class CwClient {
   private redacted(error: CwError): CwError {
     return redactError(error, this.secrets);
   }
+}
+
+/** True for an attempt axios-retry makes again after a failed one. */
+function isRetry(config: object): boolean {
+  const state = (config as { 'axios-retry'?: { retryCount?: number } })['axios-retry'];
+  return (state?.retryCount ?? 0) > 0;
 }

@@ -8,7 +8,7 @@ import {
   type ConnectionConfig,
   type ConnectionCredentials,
 } from '../shared/node-configs';
-import { CONNECTION_RANGES, rangeProblem, type NumberRange } from '../shared/limits';
+import { CONNECTION_RANGES, rangeProblem } from '../shared/limits';
 import { SITES, type CloudSite } from '../shared/modes';
 import { CwError, type CwErrorOptions } from './errors';
 import type { ClientSettings } from './http-types';
@@ -17,9 +17,10 @@ export const DEFAULT_CODEBASE = CONNECTION_DEFAULTS.codebase;
 
 type NumberField = keyof typeof CONNECTION_RANGES;
 
-/** A number setting: its range, and the value a saved connection without it uses. */
-function numberRule(field: NumberField): NumberRange & { field: NumberField; fallback: number } {
-  return { ...CONNECTION_RANGES[field], field, fallback: CONNECTION_DEFAULTS[field] };
+/** What an empty number setting means: its default, or for `maxWait` the timeout. */
+function fallbackOf(field: NumberField, config: ConnectionConfig): number {
+  if (field === 'maxWait') return readNumber(config, 'timeout');
+  return CONNECTION_DEFAULTS[field];
 }
 
 function configError(field: string, problem: string): CwError {
@@ -27,10 +28,10 @@ function configError(field: string, problem: string): CwError {
 }
 
 function readNumber(config: ConnectionConfig, field: NumberField): number {
-  const rule = numberRule(field);
+  const rule = CONNECTION_RANGES[field];
   const raw = config[field];
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-    return rule.fallback;
+    return fallbackOf(field, config);
   }
   const value = typeof raw === 'number' ? raw : Number(raw.trim());
   if (!Number.isFinite(value)) {
@@ -126,6 +127,7 @@ export function resolveClientSettings(
   if (apiVersion && !/^\d{4}\.\d+$/.test(apiVersion)) {
     throw configError('apiVersion', `"${apiVersion}" is not an API version (expected like 2025.1)`);
   }
+  const timeoutMs = Math.round(readNumber(config, 'timeout') * 1000);
   return {
     baseUrl: baseUrlFor(origin, config.codebase ?? ''),
     companyId,
@@ -133,10 +135,12 @@ export function resolveClientSettings(
     privateKey,
     clientId,
     apiVersion: apiVersion || undefined,
-    timeoutMs: Math.round(readNumber(config, 'timeout') * 1000),
+    timeoutMs,
     retries: readNumber(config, 'retries'),
     concurrency: readNumber(config, 'concurrency'),
     ratePerMinute: readNumber(config, 'rateLimit'),
+    maxWaitMs: Math.round(readNumber(config, 'maxWait') * 1000),
+    maxQueue: readNumber(config, 'maxQueue'),
     removeNulls: config.removeNulls !== false,
   };
 }

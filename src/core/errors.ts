@@ -11,7 +11,9 @@ export type CwErrorCode =
   | 'NETWORK' // no answer: refused, reset, DNS
   | 'TIMEOUT' // no answer in time
   | 'NOT_API' // the site answered a web page, not the API
-  | 'INVALID_RESPONSE'; // the server's answer could not be read
+  | 'INVALID_RESPONSE' // the server's answer could not be read
+  | 'QUEUE_TIMEOUT' // waited its longest in the connection's queue: not sent
+  | 'QUEUE_FULL'; // the connection's queue was full: not sent
 
 export interface CwErrorDetail {
   code?: string;

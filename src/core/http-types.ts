@@ -39,6 +39,10 @@ export interface ClientSettings {
   retries: number;
   concurrency: number;
   ratePerMinute: number;
+  /** Longest a request waits in the connection's queue before it is sent; unset: no bound. */
+  maxWaitMs?: number;
+  /** Most requests waiting in the connection's queue; unset: no bound. */
+  maxQueue?: number;
   removeNulls: boolean;
 }
 

@@ -9,6 +9,7 @@ import axios, { type AxiosError, type AxiosResponse } from 'axios';
 
 import { notApiError } from './connection-settings';
 import { CwError, type CwErrorDetail, type CwErrorOptions } from './errors';
+import { QueueFullError, QueueTimeoutError } from './rate-limit';
 import { flattenHeaders, looksLikeHtml, toBuffer } from './response-reading';
 import { requestError, type WireRequest } from './wire-request';
 
@@ -105,6 +106,13 @@ function httpFailure(response: AxiosResponse, wire: WireRequest, tries: string):
 
 /** The CwError for a failed attempt at `wire` (after any retries). */
 export function transportError(err: unknown, wire: WireRequest, timeoutMs: number): CwError {
+  // Nothing was sent for this attempt: the connection's queue gave up on it.
+  if (err instanceof QueueTimeoutError) {
+    return requestError('QUEUE_TIMEOUT', wire, `not sent: it ${err.message}`);
+  }
+  if (err instanceof QueueFullError) {
+    return requestError('QUEUE_FULL', wire, `not sent: ${err.message} on this connection`);
+  }
   if (!axios.isAxiosError(err)) {
     return requestError('NETWORK', wire, (err as Error)?.message ?? String(err));
   }

@@ -51,31 +51,19 @@ export function connectionFormValues(): {
 } {
   const text = (name: string): string => String($(`${PREFIX}${name}`).val() ?? '').trim();
   const checked = (name: string): boolean => $(`${PREFIX}${name}`).prop('checked') === true;
-  const site = text('site') as ConnectionConfig['site'];
-  const config: ConnectionConfig = {
-    name: text('name'),
-    site,
-    host: text('host'),
-    codebase: text('codebase'),
-    discoverCodebase: checked('discoverCodebase'),
-    companyId: text('companyId'),
-    apiVersion: text('apiVersion'),
-    timeout: text('timeout'),
-    retries: text('retries'),
-    concurrency: text('concurrency'),
-    rateLimit: text('rateLimit'),
-    returnFailures: checked('returnFailures'),
-    removeNulls: checked('removeNulls'),
-    openapiSource: text('openapiSource') === 'file' ? 'file' : 'bundled',
-    openapiPath: text('openapiPath'),
-  };
+  // Every saved setting, read from its input the way Node-RED saves it.
+  const config: Record<string, unknown> = { version: CONNECTION_DEFAULTS.version };
+  for (const [name, fallback] of Object.entries(CONNECTION_DEFAULTS)) {
+    if (name === 'version') continue;
+    config[name] = typeof fallback === 'boolean' ? checked(name) : text(name);
+  }
   // Unchanged stored secrets show as a placeholder; the runtime then uses the deployed ones.
   const credentials: ConnectionCredentials = {
     publicKey: text('publicKey'),
     privateKey: text('privateKey'),
     clientId: text('clientId'),
   };
-  return { config, credentials };
+  return { config: config as unknown as ConnectionConfig, credentials };
 }
 
 function testConnection(node: ConnectionNode): void {

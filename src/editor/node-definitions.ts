@@ -46,6 +46,8 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     retries: { validate: numberInRange(CONNECTION_RANGES.retries) },
     concurrency: { validate: numberInRange(CONNECTION_RANGES.concurrency) },
     rateLimit: { validate: numberInRange(CONNECTION_RANGES.rateLimit) },
+    maxWait: { validate: numberInRange(CONNECTION_RANGES.maxWait) },
+    maxQueue: { validate: numberInRange(CONNECTION_RANGES.maxQueue) },
     openapiPath: { validate: validateOpenapiPath },
   },
   request: {

@@ -44,6 +44,8 @@ export function shortErrorText(err: unknown): string {
     if (err.code === 'NETWORK') return 'network error';
     if (err.code === 'INVALID_RESPONSE') return 'invalid response';
     if (err.code === 'CATALOG') return 'catalog error';
+    if (err.code === 'QUEUE_TIMEOUT') return 'waited too long in the queue';
+    if (err.code === 'QUEUE_FULL') return 'queue full';
   }
   return err instanceof Error ? err.message : String(err);
 }

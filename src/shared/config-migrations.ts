@@ -103,8 +103,18 @@ function fromUnversioned(kind: NodeKind): MigrationStep {
   };
 }
 
+/**
+ * Connection 2: requests wait in the queue at most as long as the timeout (empty `maxWait`) and at
+ * most 1,000 wait; before, waiting had no bound. Saved connections get the bound too: unbounded
+ * waiting was the fault this version fixes.
+ */
+const connectionQueueBounds: MigrationStep = {
+  to: 2,
+  up: (config) => ({ maxWait: '', maxQueue: 1000, ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
-  connection: [fromUnversioned('connection')],
+  connection: [fromUnversioned('connection'), connectionQueueBounds],
   request: [fromUnversioned('request')],
   poll: [fromUnversioned('poll')],
   callback: [fromUnversioned('callback')],

@@ -29,6 +29,8 @@ export const CONNECTION_RANGES = {
   retries: { min: 0, max: 10, integer: true, unit: 'retries' },
   concurrency: { min: 1, max: 100, integer: true, unit: 'requests at once' },
   rateLimit: { min: 1, max: 60000, integer: true, unit: 'requests a minute' },
+  maxWait: { min: 1, max: 3600, integer: false, unit: 'seconds' },
+  maxQueue: { min: 1, max: 100000, integer: true, unit: 'requests' },
 } as const satisfies Record<string, NumberRange>;
 
 /** Seconds per poll interval unit. */

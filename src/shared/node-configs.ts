@@ -30,7 +30,7 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 
 /** The version of each node type's saved configuration that this package writes. */
 export const CONFIG_VERSIONS = {
-  connection: 1,
+  connection: 2,
   request: 1,
   poll: 1,
   callback: 1,
@@ -61,6 +61,10 @@ export interface ConnectionConfig extends VersionedConfig {
   concurrency?: number | string;
   /** Requests a minute, shared by every node on this connection. */
   rateLimit?: number | string;
+  /** Seconds a request may wait in the connection's queue before it is sent; empty: the timeout. */
+  maxWait?: number | string;
+  /** Most requests waiting in the connection's queue; more fail at once. */
+  maxQueue?: number | string;
   returnFailures?: boolean;
   removeNulls?: boolean;
   /** `bundled` (the package's catalog) or `file` (another version of the OpenAPI document). */
@@ -85,6 +89,8 @@ export const CONNECTION_DEFAULTS = {
   retries: 3,
   concurrency: 4,
   rateLimit: 600,
+  maxWait: '',
+  maxQueue: 1000,
   returnFailures: false,
   removeNulls: true,
   openapiSource: 'bundled',

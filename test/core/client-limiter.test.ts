@@ -1,6 +1,11 @@
 import { strict as assert } from 'node:assert';
 
-import { LimiterStoppedError, RateLimiter } from '../../src/core/rate-limit';
+import {
+  LimiterStoppedError,
+  QueueFullError,
+  QueueTimeoutError,
+  RateLimiter,
+} from '../../src/core/rate-limit';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -100,5 +105,65 @@ describe('RateLimiter', () => {
   it('refuses nonsense settings', () => {
     assert.throws(() => new RateLimiter({ maxConcurrent: 0, ratePerMinute: 10 }), RangeError);
     assert.throws(() => new RateLimiter({ maxConcurrent: 1, ratePerMinute: 0 }), RangeError);
+  });
+
+  it('fails a job that waited maxWaitMs without starting, and starts the others as before', async () => {
+    const limit = limiter({ maxConcurrent: 1, ratePerMinute: 100000, maxWaitMs: 100 });
+    limit.pauseUntil(Date.now() + 10_000);
+    const started = Date.now();
+    const waiting = limit.schedule(async () => 'never');
+    await assert.rejects(waiting, (err: unknown) => {
+      assert.ok(err instanceof QueueTimeoutError);
+      assert.ok(err.waitedMs >= 100 && err.waitedMs < 1000, String(err.waitedMs));
+      return true;
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 95 && elapsed < 1000, `failed after ${elapsed} ms`);
+    assert.equal(limit.counts().queued, 0);
+  });
+
+  it('times out a job waiting for a slot too, not only for the rate or a pause', async () => {
+    const limit = limiter({ maxConcurrent: 1, ratePerMinute: 100000, maxWaitMs: 50 });
+    let release: () => void = () => undefined;
+    const long = limit.schedule(() => new Promise<void>((resolve) => (release = resolve)));
+    await assert.rejects(
+      limit.schedule(async () => 'late'),
+      QueueTimeoutError,
+    );
+    release();
+    await long;
+    assert.equal(await limit.schedule(async () => 'next'), 'next');
+  });
+
+  it('refuses new jobs at once past maxQueue, and still lets retries in', async () => {
+    const limit = limiter({ maxConcurrent: 1, ratePerMinute: 100000, maxQueue: 2 });
+    limit.pauseUntil(Date.now() + 200);
+    const queued = [limit.schedule(async () => 1), limit.schedule(async () => 2)];
+    await assert.rejects(
+      limit.schedule(async () => 3),
+      (err: unknown) => {
+        assert.ok(err instanceof QueueFullError);
+        assert.equal(err.queued, 2);
+        assert.match(err.message, /2 requests are already waiting/);
+        return true;
+      },
+    );
+    const retry = limit.schedule(async () => 'retry', { retry: true });
+    assert.deepEqual(await Promise.all([...queued, retry]), [1, 2, 'retry']);
+  });
+
+  it('starts retries of requests already sent before new ones', async () => {
+    const limit = limiter({ maxConcurrent: 1, ratePerMinute: 100000 });
+    limit.pauseUntil(Date.now() + 50);
+    const order: string[] = [];
+    const jobs = [
+      limit.schedule(async () => order.push('new 1')),
+      limit.schedule(async () => order.push('new 2')),
+      limit.schedule(async () => order.push('retry 1'), { retry: true }),
+      limit.schedule(async () => order.push('new 3')),
+      limit.schedule(async () => order.push('retry 2'), { retry: true }),
+    ];
+    await Promise.all(jobs);
+    assert.deepEqual(order, ['retry 1', 'retry 2', 'new 1', 'new 2', 'new 3']);
   });
 });

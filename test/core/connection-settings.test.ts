@@ -48,8 +48,24 @@ describe('resolveClientSettings', () => {
       retries: 3,
       concurrency: 4,
       ratePerMinute: 600,
+      // A request waits in the queue at most as long as the timeout, and 1,000 wait at most.
+      maxWaitMs: 30000,
+      maxQueue: 1000,
       removeNulls: true,
     });
+  });
+
+  it('reads the longest wait in seconds, the timeout when empty, and refuses it out of range', () => {
+    assert.equal(resolveClientSettings(config({ timeout: 12 }), credentials).maxWaitMs, 12000);
+    assert.equal(resolveClientSettings(config({ maxWait: 2.5 }), credentials).maxWaitMs, 2500);
+    assert.throws(
+      () => resolveClientSettings(config({ maxWait: 0 }), credentials),
+      /maxWait: must be between 1 and 3600 seconds/,
+    );
+    assert.throws(
+      () => resolveClientSettings(config({ maxQueue: 0 }), credentials),
+      /maxQueue: must be between 1 and 100000 requests/,
+    );
   });
 
   it('uses every cloud site over https', () => {

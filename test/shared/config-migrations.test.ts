@@ -96,6 +96,20 @@ describe('node configuration versions', () => {
     assert.equal(callback.level, 'Owner');
   });
 
+  it('bounds the queue of a connection saved before the queue had bounds', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('connection', {
+      version: 1,
+      site: 'na',
+      companyId: 'msp',
+      timeout: 45,
+    });
+    assert.equal(from, 1);
+    assert.equal(config.version, 2);
+    assert.equal(config.maxWait, '', 'waits at most the timeout');
+    assert.equal(config.maxQueue, 1000);
+    assert.equal(config.timeout, 45);
+  });
+
   it('leaves a current configuration alone, and never changes the one it is given', () => {
     for (const kind of KINDS) {
       const current = { ...NODE_DEFAULTS[kind], name: 'mine' };

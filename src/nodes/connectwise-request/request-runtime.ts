@@ -88,8 +88,10 @@ export class RequestRuntime {
     try {
       const { connection } = this;
       prepared = await this.prepare(connection, msg);
-      this.node.status(busyStatus());
       const client = await connection.getClient();
+      // A backlog on the connection shows while it lasts: each message says what is ahead of it.
+      const { queued } = client.limiterStats;
+      this.node.status(busyStatus(queued > 0 ? `requesting · ${queued} waiting` : 'requesting'));
       await this.run(client, prepared, exchange);
     } catch (err) {
       if (prepared && this.shouldReturnFailure(err)) {
