@@ -6,7 +6,9 @@
  *
  * Names filter the benchmarks (a name matches when it is part of a benchmark's name). Each
  * benchmark runs in its own process (`tsx bench/<name>.bench.ts --json`), never two at once: on a
- * small machine they would measure each other.
+ * small machine they would measure each other. Benchmarks run on the default leg of the test
+ * matrix (Node-RED 5.0 on Node.js 24); those that compare against Node-RED itself (start-up,
+ * node throughput) also run on the first leg of every other Node-RED line.
  */
 'use strict';
 
@@ -15,16 +17,34 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
+const { nodeBinary, nodeArguments } = require('../scripts/node-tools');
+const {
+  DEFAULT_LEG,
+  LEGS,
+  NODE_RED_ENV,
+  NODE_RED_LINES,
+  NODE_RELEASES,
+  selectedNodeRed,
+} = require('../scripts/supported-versions');
+
 const ROOT = path.resolve(__dirname, '..');
 const JSON_MARKER = '@@bench-json@@';
 const RESULTS_FILE = path.join(__dirname, 'results.md');
 const PARTIAL_RESULTS_FILE = path.join(__dirname, 'out', 'results.md');
 
-/** In the order of the list of figures the package promises. */
+/** In the order of the list of figures the package promises. `everyNodeRed`: on each line. */
 const BENCHMARKS = [
-  { name: 'node-throughput', about: 'connectwise-request vs the core http request node' },
+  {
+    name: 'node-throughput',
+    about: 'connectwise-request vs the core http request node',
+    everyNodeRed: true,
+  },
   { name: 'client', about: 'CwClient overhead vs raw axios' },
-  { name: 'startup', about: 'Node-RED start-up with and without the package' },
+  {
+    name: 'startup',
+    about: 'Node-RED start-up with and without the package',
+    everyNodeRed: true,
+  },
   { name: 'catalog', about: 'catalog compile, sizes, editor index request' },
   { name: 'poll', about: 'connectwise-poll: backlog drain and idle polls' },
   { name: 'paging', about: 'per-record paging over a long list' },
@@ -84,13 +104,17 @@ const USAGE = `Usage: npm run bench -- [--quick] [--verbose] [--out file.md] [na
     .map((b) => b.name)
     .join(', ')}`;
 
-function readVersion(modulePath) {
-  try {
-    return JSON.parse(fs.readFileSync(require.resolve(`${modulePath}/package.json`), 'utf8'))
-      .version;
-  } catch {
-    return 'unknown';
-  }
+/** The legs a benchmark runs on: the default leg, then each other line's first leg. */
+function legsFor(benchmark) {
+  if (!benchmark.everyNodeRed) return [DEFAULT_LEG];
+  const others = Object.keys(NODE_RED_LINES)
+    .filter((line) => line !== DEFAULT_LEG.nodeRed)
+    .map((line) => LEGS.find((leg) => leg.nodeRed === line));
+  return [DEFAULT_LEG, ...others];
+}
+
+function legLabel(leg) {
+  return `Node-RED ${selectedNodeRed(leg.nodeRed).version} · Node.js ${NODE_RELEASES[leg.node]}`;
 }
 
 function git(args) {
@@ -109,8 +133,7 @@ function machine() {
     cores: cpus.length,
     cpu: cpus[0] ? cpus[0].model.replace(/\s+/g, ' ').trim() : 'unknown',
     ramGb: os.totalmem() / 1024 ** 3,
-    node: process.version,
-    nodeRed: readVersion('node-red'),
+    defaultLeg: legLabel(DEFAULT_LEG),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     date: new Date().toISOString(),
     loadAverage: os.loadavg(),
@@ -155,17 +178,16 @@ function checkBuild() {
   }
 }
 
-function runOne(benchmark, options) {
+function runOne(benchmark, leg, options) {
   const file = path.join(__dirname, `${benchmark.name}.bench.ts`);
-  const tsx = require.resolve('tsx/cli');
-  const args = [tsx, file, '--json', ...(options.quick ? ['--quick'] : [])];
+  const args = nodeArguments('tsx', [file, '--json', ...(options.quick ? ['--quick'] : [])]);
   const timeoutMs = options.quick ? 3 * MINUTE : 10 * MINUTE;
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
+    const child = spawn(nodeBinary(leg.node), args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, FORCE_COLOR: '0', [NODE_RED_ENV]: leg.nodeRed },
     });
     current = child;
     let stdout = '';
@@ -255,8 +277,7 @@ function renderTable(info, options, outcomes, totalSeconds) {
   lines.push(`| CPU | ${info.cores} × ${escapeCell(info.cpu)} |`);
   lines.push(`| RAM | ${info.ramGb.toFixed(1)} GB |`);
   lines.push(`| OS | ${info.os} |`);
-  lines.push(`| Node.js | ${info.node} |`);
-  lines.push(`| Node-RED | ${info.nodeRed} |`);
+  lines.push(`| runs on (unless the table says otherwise) | ${info.defaultLeg} |`);
   lines.push(`| commit | ${info.commit} |`);
   lines.push(
     `| load average at start (1, 5, 15 min) | ${info.loadAverage.map((l) => l.toFixed(2)).join(', ')} |`,
@@ -268,7 +289,11 @@ function renderTable(info, options, outcomes, totalSeconds) {
     '|---|---|---|---:|---:|---:|---|---:|---|',
   );
   for (const outcome of outcomes) {
-    const name = outcome.benchmark.name;
+    // Another leg than the default is named in the benchmark column.
+    const name =
+      outcome.leg === DEFAULT_LEG
+        ? outcome.benchmark.name
+        : `${outcome.benchmark.name} (${legLabel(outcome.leg)})`;
     if (!outcome.ok) {
       lines.push(`| ${name} | **failed**: see below | | | | | | | |`);
       continue;
@@ -300,7 +325,9 @@ function renderTable(info, options, outcomes, totalSeconds) {
   for (const outcome of outcomes) {
     const { name, about } = outcome.benchmark;
     lines.push(
-      `- **${name}** (${about}; \`npx tsx bench/${name}.bench.ts\`, ${outcome.seconds.toFixed(0)} s, ` +
+      `- **${name}**, ${legLabel(outcome.leg)} (${about}; \`${NODE_RED_ENV}=${outcome.leg.nodeRed} ` +
+        `node scripts/node-tools.js ${outcome.leg.node} tsx bench/${name}.bench.ts\`, ` +
+        `${outcome.seconds.toFixed(0)} s, ` +
         `load average before: ${outcome.loadBefore.map((l) => l.toFixed(2)).join(', ')})`,
     );
     if (outcome.ok) {
@@ -344,13 +371,15 @@ async function main() {
   const started = Date.now();
   const outcomes = [];
   for (const benchmark of chosen) {
-    const loadBefore = os.loadavg();
-    process.stderr.write(`> ${benchmark.name}: ${benchmark.about}\n`);
-    const outcome = await runOne(benchmark, options);
-    outcomes.push({ ...outcome, benchmark, loadBefore });
-    process.stderr.write(
-      `< ${benchmark.name}: ${outcome.ok ? 'done' : 'FAILED'} in ${outcome.seconds.toFixed(0)} s\n`,
-    );
+    for (const leg of legsFor(benchmark)) {
+      const loadBefore = os.loadavg();
+      process.stderr.write(`> ${benchmark.name} on ${legLabel(leg)}: ${benchmark.about}\n`);
+      const outcome = await runOne(benchmark, leg, options);
+      outcomes.push({ ...outcome, benchmark, leg, loadBefore });
+      process.stderr.write(
+        `< ${benchmark.name}: ${outcome.ok ? 'done' : 'FAILED'} in ${outcome.seconds.toFixed(0)} s\n`,
+      );
+    }
   }
   const table = renderTable(info, options, outcomes, (Date.now() - started) / 1000);
   const complete = !options.quick && chosen.length === benchmarks.length;

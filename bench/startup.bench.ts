@@ -20,6 +20,7 @@ import {
 } from './lib/embedded-node-red';
 import { benchArgs, figureOf, report, runBench, type Figure } from './lib/figures';
 import { startNodeRedProcess, type NodeRedProcessOptions } from './lib/node-red-process';
+import { nodeRed } from '../test/helpers/node-red-under-test';
 
 const args = benchArgs();
 const RUNS = args.quick ? 3 : 5;
@@ -203,17 +204,12 @@ async function main(): Promise<void> {
       requires.map((cost) => cost.rssMb),
     ),
   );
-  const nodeRedVersion = (
-    JSON.parse(readFileSync(require.resolve('node-red/package.json'), 'utf8')) as {
-      version: string;
-    }
-  ).version;
   report(
     'startup',
     args,
     startedAt,
     [
-      `node node_modules/node-red/red.js (Node-RED ${nodeRedVersion}) -u <fresh tmp userDir> -p <free port>, editor on, ${RUNS} runs per variant in rotating order after one discarded start`,
+      `node ${path.relative(PACKAGE_ROOT, nodeRed.cli)} (Node-RED ${nodeRed.version}, Node.js ${process.versions.node}) -u <fresh tmp userDir> -p <free port>, editor on, ${RUNS} runs per variant in rotating order after one discarded start`,
       'with the package: a symlink in <userDir>/node_modules, loading nodes/*.js and dist/ as installed',
       'CPU time is less sensitive than wall time to other load on the machine',
       `added = paired difference with the "without" run of the same round (median, min–max); RSS read ${SETTLE_MS} ms after ready`,

@@ -1,9 +1,12 @@
 /**
  * `npm start`: the ConnectWise Manage simulator and Node-RED with this package's nodes, in one
  * process, with a demo flow deployed on first run. Everything it writes stays in `.demo/`.
+ * When this Node.js is older than the Node-RED needs, the demo runs on the test matrix's
+ * Node.js instead (installed into .tools/ from the npm registry on first use).
  *
- *   PORT=1880        Node-RED's port (a free one when taken)
- *   CW_SIM_PORT=8089 the simulator's port (a free one when taken)
+ *   PORT=1880          Node-RED's port (a free one when taken)
+ *   CW_SIM_PORT=8089   the simulator's port (a free one when taken)
+ *   CW_NODE_RED=4.1    run Node-RED 4.1 instead of 5.0
  */
 const fs = require('node:fs');
 const http = require('node:http');
@@ -11,6 +14,8 @@ const path = require('node:path');
 const { Buffer } = require('node:buffer');
 const { setInterval, clearInterval } = require('node:timers');
 const { URL } = require('node:url');
+
+const { DEFAULT_LEG, NODE_RELEASES, runsOn, selectedNodeRed } = require('./supported-versions');
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, '.demo');
@@ -180,12 +185,12 @@ function touchRandomTicket(sim, referenceTo, log) {
   log(`simulator: ticket #${ticket.id} "${ticket.summary}" moved to ${status.name}`);
 }
 
-function banner(editorUrl, sim, notes) {
+function banner(editorUrl, sim, nodeRed, notes) {
   const { companyId, publicKey, privateKey, clientId } = sim.credentials;
   return [
     '',
     '  ConnectWise Manage demo',
-    `    Node-RED editor   ${editorUrl}`,
+    `    Node-RED editor   ${editorUrl}  (Node-RED ${nodeRed.version}, Node.js ${process.versions.node})`,
     `    Simulator site    ${sim.url}  (API ${sim.baseUrl()})`,
     `    Company id        ${companyId}`,
     `    Public key        ${publicKey}`,
@@ -198,13 +203,28 @@ function banner(editorUrl, sim, notes) {
   ].join('\n');
 }
 
-async function main() {
+/** Runs this script again on the matrix's Node.js; exits with its exit code. */
+function restartOnMatrixNode(nodeRed) {
+  const { runOnNode } = require('./node-tools');
+  const major = DEFAULT_LEG.node;
+  process.stdout.write(
+    `Node-RED ${nodeRed.version} needs Node.js ${nodeRed.engines} and this is ${process.version}: ` +
+      `starting the demo on Node.js ${NODE_RELEASES[major]} from .tools/\n`,
+  );
+  runOnNode(major, [__filename, ...process.argv.slice(2)]).then(
+    (code) => process.exit(code),
+    (err) => fail(`npm start failed: ${err.message}`),
+  );
+}
+
+async function main(nodeRed) {
   requireBuild();
   const { startSimulator } = require('../dist/simulator');
   const { referenceTo } = require('../dist/simulator/references');
   const { buildDemoFlow, pointConnectionsAt } = require('./demo-flow');
-  const express = require('express');
-  const RED = require('node-red');
+  // Node-RED's own express, the one its httpAdmin and httpNode apps are made with.
+  const express = nodeRed.load('express');
+  const RED = nodeRed.load(nodeRed.entry);
 
   prepareUserDir();
   const notes = [];
@@ -293,10 +313,20 @@ async function main() {
   }
   touchTimer = setInterval(() => touchRandomTicket(sim, referenceTo, log), TOUCH_INTERVAL_MS);
 
-  process.stdout.write(banner(`http://${HOST}:${port}/`, sim, notes));
+  process.stdout.write(banner(`http://${HOST}:${port}/`, sim, nodeRed, notes));
 }
 
-main().catch((err) => {
-  process.stderr.write(`npm start failed: ${err && err.stack ? err.stack : err}\n`);
-  process.exit(1);
-});
+let nodeRed;
+try {
+  nodeRed = selectedNodeRed();
+} catch (err) {
+  fail(err.message);
+}
+if (runsOn(nodeRed)) {
+  main(nodeRed).catch((err) => {
+    process.stderr.write(`npm start failed: ${err && err.stack ? err.stack : err}\n`);
+    process.exit(1);
+  });
+} else {
+  restartOnMatrixNode(nodeRed);
+}

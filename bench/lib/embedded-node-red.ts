@@ -5,13 +5,14 @@
  * receives to the benchmark, and keeps nothing: memory figures are the runtime's own.
  * Node-RED logs warnings only; BENCH_NODE_RED_LOG=info (or debug) shows more.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { Node, NodeMessage } from 'node-red';
 
 import { CONNECTION_DEFAULTS, REQUEST_DEFAULTS } from '../../src/shared/node-configs';
+import { nodeRed } from '../../test/helpers/node-red-under-test';
 
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = '@msp-nodes/node-red-connectwise-manage';
@@ -97,8 +98,7 @@ export async function startEmbeddedNodeRed(): Promise<EmbeddedNodeRed> {
   // Also when the benchmark is stopped before it could stop Node-RED.
   process.once('exit', removeUserDir);
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RED = require('node-red') as NodeRedModule;
+  const RED = nodeRed.load(nodeRed.entry) as NodeRedModule;
   RED.init({
     userDir,
     nodesDir,
@@ -122,11 +122,7 @@ export async function startEmbeddedNodeRed(): Promise<EmbeddedNodeRed> {
 
   return {
     // The runtime's own version() adds "-git" when any parent folder holds a .git.
-    version: (
-      JSON.parse(readFileSync(require.resolve('node-red/package.json'), 'utf8')) as {
-        version: string;
-      }
-    ).version,
+    version: nodeRed.version,
     async deploy(flows, credentials = {}) {
       // Node-RED takes a node without a canvas position for a config node.
       const placed = flows.map((node) => (node.z ? { x: 100, y: 100, ...node } : node));

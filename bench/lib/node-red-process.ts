@@ -11,10 +11,11 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { nodeRed } from '../../test/helpers/node-red-under-test';
 import { linkPackage, type FlowCredentials, type FlowNode } from './embedded-node-red';
 import { rssMb } from './memory';
 
-const RED_JS = require.resolve('node-red/red.js');
+const RED_JS = nodeRed.cli;
 const START_TIMEOUT_MS = 60_000;
 const HTTP_POLL_MS = 10;
 

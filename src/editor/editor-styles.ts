@@ -1,5 +1,36 @@
-/** The forms' own styles, added to the editor page once. */
+/**
+ * The forms' own styles, added to the editor page once. Colours come from Node-RED's theme
+ * variables (they exist in 4.1 and 5.0, light and dark), so the forms follow whichever theme the
+ * editor shows; the few hues of our own are mixed with the theme's text colour.
+ */
 const STYLE_ID = 'cw-manage-editor-styles';
+
+/** A method's hue in the picker: GET green, POST blue, PUT amber, PATCH purple, DELETE red. */
+const METHOD_HUES: Record<string, string> = {
+  get: '#2e8540',
+  post: '#1f6fb2',
+  put: '#a86400',
+  patch: '#7d4eb3',
+  delete: '#c0392b',
+};
+
+/**
+ * `colour` mixed with the theme's text colour (`percent` of it kept): darker on a light theme,
+ * lighter on a dark one, so it reads at 4.5:1 on the theme's list and form backgrounds. The plain
+ * colour comes first for a browser without color-mix().
+ */
+function readableOn(colour: string, percent: number): string {
+  return (
+    `color: ${colour}; ` +
+    `color: color-mix(in srgb, ${colour} ${percent}%, var(--red-ui-primary-text-color, #555));`
+  );
+}
+
+function methodColours(): string {
+  return Object.entries(METHOD_HUES)
+    .map(([method, hue]) => `.cw-op-${method} { ${readableOn(hue, 60)} }`)
+    .join('\n');
+}
 
 export function installStyles(): void {
   if (document.getElementById(STYLE_ID)) return;
@@ -17,8 +48,7 @@ export function installStyles(): void {
 .cw-picker-message.cw-picker-error { color: var(--red-ui-text-color-error, #d6615f); font-style: normal; }
 .cw-op { display: inline-flex; gap: 6px; min-width: 0; max-width: 100%; overflow: hidden; white-space: nowrap; align-items: baseline; }
 .cw-op-method { flex-shrink: 0; width: 48px; font-family: monospace; font-size: 11px; font-weight: bold; }
-.cw-op-get { color: #2e8540; } .cw-op-post { color: #1f6fb2; } .cw-op-put { color: #a86400; }
-.cw-op-patch { color: #7d4eb3; } .cw-op-delete { color: #c0392b; }
+${methodColours()}
 .cw-op-path { font-family: monospace; font-size: 12px; flex-shrink: 0; }
 .cw-op-summary { color: var(--red-ui-secondary-text-color, #777); overflow: hidden; text-overflow: ellipsis; }
 .cw-param-row { display: flex; align-items: center; gap: 8px; }
@@ -29,7 +59,7 @@ export function installStyles(): void {
 .cw-param-add { display: flex; gap: 6px; align-items: center; margin-top: 6px; }
 .cw-param-add select { flex: 1 1 auto; width: auto; }
 .cw-test-result { margin-top: 6px; white-space: pre-wrap; word-break: break-word; }
-.cw-test-ok { color: #2e8540; }
+.cw-test-ok { ${readableOn('var(--red-ui-text-color-success, #3a3)', 50)} }
 .cw-test-failed { color: var(--red-ui-text-color-error, #d6615f); }
 .cw-section { margin-top: 12px; }
 `;

@@ -1,28 +1,32 @@
 /**
- * The editor as a user drives it, in headless Chromium against a real Node-RED with this package
- * and the ConnectWise simulator: a connection added and tested from the request node's dialog,
- * operations found with the picker, a flow deployed and run, its answer read in the debug
- * sidebar, a poll node reporting a ticket changed in the simulator, and the typed secrets kept
- * out of every exported flow. Prints how quickly the picker opens and filters.
+ * The editor as a user drives it, in headless Chromium against a real Node-RED (the one under
+ * test) with this package and the ConnectWise simulator, once per colour scheme that Node-RED
+ * offers (4.1: light; 5.0: light and dark): a connection added and tested from the request
+ * node's dialog, operations found with the picker, a flow deployed and run, its answer read in
+ * the debug sidebar, a poll node reporting a ticket changed in the simulator, a callback node
+ * checked and saved, and the typed secrets kept out of every exported flow. Every form's text
+ * must be readable (WCAG contrast) in the scheme shown. Prints how quickly the picker opens and
+ * filters.
  *
  * Needs the build (`npm run build`) and Chromium at /usr/bin/chromium. Screenshots go to
- * test-artifacts/e2e/ (one per failed test too); with UPDATE_DOCS_SCREENSHOTS=1 the README's picker
- * screenshot in docs/ is written again.
+ * test-artifacts/e2e/<Node-RED, Node.js, theme>/ (one per failed test too); with
+ * UPDATE_DOCS_SCREENSHOTS=1 the README's picker screenshots in docs/ are written again.
  */
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import type { Browser, Locator, Page } from 'playwright-core';
 
 import { startSimulator, type Simulator } from '../../src/simulator';
+import { nodeRed, type EditorTheme } from '../helpers/node-red-under-test';
 import {
-  PACKAGE_ROOT,
-  clearArtifacts,
+  Artifacts,
   launchChromium,
+  openEditor,
   requireBuild,
   requireChromium,
-  saveArtifact,
+  showsDarkTheme,
   startEditorServer,
   timingRow,
   timingTable,
@@ -37,6 +41,8 @@ const IDS = {
   pollInject: 'e2e.inject.poll',
   poll: 'e2e.poll',
   pollDebug: 'e2e.debug.poll',
+  callback: 'e2e.callback',
+  callbackDebug: 'e2e.debug.callback',
 };
 const NOTES_DEBUG_NAME = 'ticket notes';
 const POLL_DEBUG_NAME = 'changed tickets';
@@ -48,14 +54,36 @@ const MEMBER = {
 };
 const CONNECTION_NAME = 'ConnectWise simulator';
 const CREDENTIAL_SECRET = 'editor-test-credential-secret';
-const DOCS_SCREENSHOT = path.join(PACKAGE_ROOT, 'docs', 'editor-picker.png');
+/**
+ * The contrast every text of our forms must reach against its background: WCAG 2 AA (4.5:1) on
+ * Node-RED 5, whose palettes meet it in both themes; on 4.1, 3:1, the level of its own
+ * secondary text (#888 on white is 3.5:1, on a selected row 3:1), which our forms share.
+ */
+const MIN_CONTRAST = nodeRed.line === '4.1' ? 3 : 4.5;
 
 const PICKER_ROWS = '.cw-picker-tree .red-ui-treeList-label';
 const PICKER_SEARCH = '.cw-picker-search input';
 const TICKETS = 'service/tickets';
+/** The form of the topmost edit dialog (a node's or a configuration node's). */
+const OPEN_FORM =
+  '#red-ui-editor-stack .red-ui-tray:last-child :is(#dialog-form, #node-config-dialog-edit-form)';
+/** The debug tab's button: in 4.1's sidebar tab strip, or in 5.0's sidebar tab bar. */
+const DEBUG_TAB_BUTTON =
+  '#red-ui-tab-debug-link-button, .red-ui-sidebar-tab-bar button[data-tab-id="debug"]';
+
+interface TextContrast {
+  text: string;
+  element: string;
+  color: string;
+  background: string;
+  ratio: number;
+}
 
 interface EditorProbes {
   openDialogTimed(nodeId: string, readySelector: string): Promise<number>;
+  textContrasts(rootSelector: string): TextContrast[];
+  dialogSettled(): boolean;
+  closeDialogs(): Promise<void>;
   filterTimings(
     queries: string[],
     msBetweenKeys: number,
@@ -71,6 +99,7 @@ interface EditorProbes {
 interface PageElement {
   value?: string;
   textContent: string | null;
+  classList: { contains(name: string): boolean };
 }
 
 /**
@@ -147,454 +176,633 @@ async function visibleText(locator: Locator): Promise<string> {
   return (await locator.innerText()).replace(/\u00a0/g, ' ');
 }
 
-describe('editor in Chromium', function () {
-  this.timeout(60_000);
+/** Contrasts below the minimum, one line each, for a failure message. */
+function unreadable(contrasts: TextContrast[]): string[] {
+  return contrasts
+    .filter((found) => found.ratio < MIN_CONTRAST)
+    .map(
+      (found) =>
+        `"${found.text}" (${found.element}): ${found.color} on ${found.background}, ${found.ratio}:1`,
+    );
+}
 
-  let sim: Simulator | undefined;
-  let server: EditorServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
-  const timings: { coldOpenMs?: number } = {};
-  let connectionId: string | undefined;
+function editorSuite(theme: EditorTheme): void {
+  describe(`editor in Chromium, Node-RED ${nodeRed.version}, ${theme} theme`, function () {
+    this.timeout(60_000);
 
-  before(async function () {
-    this.timeout(90_000);
-    requireChromium();
-    requireBuild();
-    clearArtifacts();
-    sim = await startSimulator({ members: [MEMBER] });
-    server = await startEditorServer({
-      credentialSecret: CREDENTIAL_SECRET,
-      flows: [{ id: FLOW_ID, type: 'tab', label: 'Editor test' }],
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
-    await page.goto(server.url);
-    await page
-      .waitForFunction(
-        ([flowId]) => {
-          // Until the editor has loaded, RED and the bundle are not there yet.
-          const w = globalThis as unknown as Partial<EditorWindow>;
-          return Boolean(w.ConnectWiseManage && w.RED?.workspaces?.active() === flowId);
-        },
-        [FLOW_ID],
-        { timeout: 45_000 },
-      )
-      .catch((err: Error) => {
-        throw new Error(`the editor did not load with this package's nodes: ${err.message}`);
+    let sim: Simulator | undefined;
+    let server: EditorServer | undefined;
+    let browser: Browser | undefined;
+    let page: Page;
+    let artifacts: Artifacts;
+    const pageErrors: string[] = [];
+    const timings: { coldOpenMs?: number } = {};
+    let connectionId: string | undefined;
+    let deployed: true | undefined;
+
+    before(async function () {
+      this.timeout(90_000);
+      requireChromium();
+      requireBuild();
+      artifacts = new Artifacts(theme);
+      sim = await startSimulator({ members: [MEMBER] });
+      server = await startEditorServer({
+        credentialSecret: CREDENTIAL_SECRET,
+        flows: [{ id: FLOW_ID, type: 'tab', label: 'Editor test' }],
       });
-    await page.addScriptTag({ path: path.join(__dirname, 'editor-page.js') });
-  });
+      browser = await launchChromium();
+      page = await openEditor(browser, server.url, theme);
+      page.setDefaultTimeout(15_000);
+      page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
+      await loadEditor();
+      assert.equal(
+        await showsDarkTheme(page),
+        theme === 'dark',
+        `the editor shows the ${theme} theme`,
+      );
+    });
 
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !browser) return;
-    const name = `failure-${(this.currentTest.title ?? 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
-    const file = await saveArtifact(page, name).catch(() => undefined);
-    const output = server?.output().split('\n').slice(-25).join('\n') ?? '';
-    console.log(`    screenshot: ${file ?? '(none)'}\n    Node-RED said last:\n${output}`);
-  });
+    /** Waits until the editor shows the flow with this package's nodes; installs the probes. */
+    async function loadEditor(): Promise<void> {
+      await page
+        .waitForFunction(
+          ([flowId]) => {
+            // Until the editor has loaded, RED and the bundle are not there yet.
+            const w = globalThis as unknown as Partial<EditorWindow>;
+            return Boolean(w.ConnectWiseManage && w.RED?.workspaces?.active() === flowId);
+          },
+          [FLOW_ID],
+          { timeout: 45_000 },
+        )
+        .catch((err: Error) => {
+          throw new Error(`the editor did not load with this package's nodes: ${err.message}`);
+        });
+      await page.addScriptTag({ path: path.join(__dirname, 'editor-page.js') });
+    }
 
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await server?.stop();
-    await sim?.stop();
-  });
+    afterEach(async function () {
+      if (!browser) return;
+      if (this.currentTest?.state === 'failed') {
+        const name = `failure-${(this.currentTest.title ?? 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+        const file = await artifacts.save(page, name).catch(() => undefined);
+        const output = server?.output().split('\n').slice(-25).join('\n') ?? '';
+        console.log(`    screenshot: ${file ?? '(none)'}\n    Node-RED said last:\n${output}`);
+      }
+      // Whatever a test left open (after a failure too), the next one starts on the workspace.
+      await page
+        .evaluate(() => (globalThis as unknown as EditorWindow).cwE2E.closeDialogs())
+        .catch(async (err: Error) => {
+          console.log(`    closing the dialogs failed (${err.message}): reloading the editor`);
+          await page.reload();
+          await loadEditor();
+        });
+    });
 
-  /** Double-clicks a node of the workspace, as a user opens its dialog. */
-  async function doubleClickNode(id: string): Promise<void> {
-    const box = await page.locator(`[id="${id}"] .red-ui-flow-node`).boundingBox();
-    if (!box) throw new Error(`node ${id} is not drawn in the workspace`);
-    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
-  }
+    after(async function () {
+      this.timeout(30_000);
+      await browser?.close();
+      await server?.stop();
+      await sim?.stop();
+    });
 
-  /** Clicks an inject node's button; answers once the runtime has accepted the injection. */
-  async function clickInjectButton(id: string): Promise<void> {
-    const button = page.locator(`[id="${id}"] .red-ui-flow-node-button-button`);
-    // Right after a deploy the editor sometimes lets a click on the button pass without
-    // injecting: try again a few times.
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const box = await button.boundingBox();
-      if (!box) throw new Error(`the button of inject node ${id} is not drawn`);
-      const injected = page
-        .waitForResponse((response) => response.url().endsWith(`/inject/${id}`), {
-          timeout: 3000,
+    /**
+     * Double-clicks a node of the workspace, as a user opens its dialog, and waits until the
+     * dialog has slid in: Node-RED then moves the focus into it, which would take it from a box
+     * the test had started typing in.
+     */
+    async function openNodeDialog(id: string): Promise<void> {
+      const box = await page.locator(`[id="${id}"] .red-ui-flow-node`).boundingBox();
+      if (!box) throw new Error(`node ${id} is not drawn in the workspace`);
+      await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+      await page
+        .waitForFunction(() => (globalThis as unknown as EditorWindow).cwE2E.dialogSettled())
+        .catch(() => {
+          throw new Error(`the dialog of node ${id} did not open`);
+        });
+    }
+
+    /** Clicks an inject node's button; answers once the runtime has accepted the injection. */
+    async function clickInjectButton(id: string): Promise<void> {
+      const button = page.locator(`[id="${id}"] .red-ui-flow-node-button-button`);
+      // Right after a deploy the editor sometimes lets a click on the button pass without
+      // injecting: try again a few times.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const box = await button.boundingBox();
+        if (!box) throw new Error(`the button of inject node ${id} is not drawn`);
+        const injected = page
+          .waitForResponse((response) => response.url().endsWith(`/inject/${id}`), {
+            timeout: 3000,
+          })
+          .catch(() => undefined);
+        await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+        const response = await injected;
+        if (response) {
+          assert.equal(response.status(), 200, `the runtime refused the injection of ${id}`);
+          return;
+        }
+      }
+      throw new Error(`clicking the button of inject node ${id} injected nothing`);
+    }
+
+    async function importFlow(nodes: Record<string, unknown>[]): Promise<void> {
+      await page.evaluate((flow) => {
+        const { RED } = globalThis as unknown as EditorWindow;
+        // As dropped from the palette (defaults applied), but placed where the flow says rather
+        // than attached to the mouse.
+        RED.view.importNodes(flow, {
+          generateIds: false,
+          notify: false,
+          touchImport: true,
+          applyNodeDefaults: true,
+        });
+      }, nodes);
+      // A click on empty canvas clears the selection the import leaves.
+      await page.mouse.click(600, 650);
+    }
+
+    /** Clicks into the picker's search box and types, as a user does. */
+    async function typeSearch(query: string): Promise<void> {
+      const search = page.locator(PICKER_SEARCH);
+      await search.click();
+      await search.fill('');
+      await search.pressSequentially(query, { delay: 15 });
+      assert.equal(await search.inputValue(), query, 'the search box holds what was typed');
+    }
+
+    /** The picker's row of an operation (its tooltip starts with the operationId and a newline). */
+    function operationRow(operationId: string): Locator {
+      return page.locator(`.cw-picker-tree .cw-op[title^="${operationId}\\A "]`);
+    }
+
+    /**
+     * Fails naming every text of the open dialog's form that is too faint to read, as it shows
+     * with the mouse away from it (a hovered button takes Node-RED's hover colours).
+     */
+    async function assertReadable(form: string): Promise<void> {
+      await page.mouse.move(1, 1);
+      const contrasts = await page.evaluate(
+        (root) => (globalThis as unknown as EditorWindow).cwE2E.textContrasts(root),
+        OPEN_FORM,
+      );
+      assert.ok(contrasts.length > 0, `the ${form} shows text`);
+      const faint = unreadable(contrasts);
+      assert.deepEqual(
+        faint,
+        [],
+        `in the ${theme} theme, the ${form} has text below ${MIN_CONTRAST}:1:\n${faint.join('\n')}`,
+      );
+    }
+
+    async function deploy(): Promise<void> {
+      await page.click('#red-ui-header-button-deploy');
+      await page
+        .waitForFunction(() => !(globalThis as unknown as EditorWindow).RED.nodes.dirty())
+        .catch(() => {
+          throw new Error('the deploy did not finish (a confirmation or an error is showing?)');
+        });
+      await page.locator('#red-ui-full-shade').waitFor({ state: 'hidden' });
+      deployed = true;
+    }
+
+    /** Shows the debug messages; in 5.0 a click on the tab that shows already would hide it. */
+    async function showDebugSidebar(): Promise<void> {
+      const messages = page.locator('.red-ui-debug-content').first();
+      if (!(await messages.isVisible())) await page.click(DEBUG_TAB_BUTTON);
+      await messages.waitFor();
+    }
+
+    /** The newest debug message of a debug node, every object in it expanded; its text. */
+    async function debugMessageText(debugName: string): Promise<string> {
+      const message = page
+        .locator('.red-ui-debug-msg')
+        .filter({
+          has: page.locator('.red-ui-debug-msg-name', { hasText: `node: ${debugName}` }),
         })
-        .catch(() => undefined);
-      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-      const response = await injected;
-      if (response) {
-        assert.equal(response.status(), 200, `the runtime refused the injection of ${id}`);
-        return;
+        .last();
+      await message.waitFor({ timeout: 15_000 }).catch(() => {
+        throw new Error(`no message from debug node "${debugName}" reached the debug sidebar`);
+      });
+      // The top level first, then the records of a list (their own objects stay closed).
+      await message
+        .locator(
+          '.red-ui-debug-msg-top-level > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
+        )
+        .click();
+      const records = message.locator(
+        '.red-ui-debug-msg-top-level > .red-ui-debug-msg-array-rows > .red-ui-debug-msg-object-entry > .red-ui-debug-msg-element.collapsed > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
+      );
+      for (let left = await records.count(); left > 0; left--) {
+        await records.first().click();
       }
+      return visibleText(message);
     }
-    throw new Error(`clicking the button of inject node ${id} injected nothing`);
-  }
 
-  async function importFlow(nodes: Record<string, unknown>[]): Promise<void> {
-    await page.evaluate((flow) => {
-      const { RED } = globalThis as unknown as EditorWindow;
-      // As dropped from the palette (defaults applied), but placed where the flow says rather
-      // than attached to the mouse.
-      RED.view.importNodes(flow, {
-        generateIds: false,
-        notify: false,
-        touchImport: true,
-        applyNodeDefaults: true,
-      });
-    }, nodes);
-    // A click on empty canvas clears the selection the import leaves.
-    await page.mouse.click(600, 650);
-  }
+    it('adds a connection from the request dialog, and "Test connection" reaches the simulator', async function () {
+      const simulator = mustHave(sim, 'the simulator');
+      await importFlow(
+        injectAndDebug(
+          0,
+          { inject: IDS.notesInject, subject: IDS.notesRequest, debug: IDS.notesDebug },
+          { type: 'connectwise-request' },
+          { inject: 'get notes', debug: NOTES_DEBUG_NAME },
+        ),
+      );
+      const started = Date.now();
+      await openNodeDialog(IDS.notesRequest);
+      await page.locator(PICKER_ROWS).first().waitFor();
+      timings.coldOpenMs = Date.now() - started;
 
-  async function typeSearch(query: string): Promise<void> {
-    await page.fill(PICKER_SEARCH, '');
-    await page.locator(PICKER_SEARCH).pressSequentially(query, { delay: 15 });
-  }
+      await page.click('#node-input-btn-connection-add');
+      await page.locator('#node-config-input-companyId').waitFor();
+      await page.fill('#node-config-input-name', CONNECTION_NAME);
+      await page.selectOption('#node-config-input-site', 'custom');
+      await page.fill('#node-config-input-host', simulator.url);
+      await page.check('#node-config-input-discoverCodebase');
+      await page.fill('#node-config-input-companyId', MEMBER.companyId);
+      await page.fill('#node-config-input-publicKey', MEMBER.publicKey);
+      await page.fill('#node-config-input-privateKey', MEMBER.privateKey);
+      await page.fill('#node-config-input-clientId', simulator.credentials.clientId);
+      await page.click('#node-config-cw-test');
+      const result = page.locator('#node-config-cw-test-result');
+      await page
+        .locator(
+          '#node-config-cw-test-result.cw-test-ok, #node-config-cw-test-result.cw-test-failed',
+        )
+        .waitFor();
+      const verdict = await visibleText(result);
+      assert.ok(
+        await result.evaluate((element) => element.classList.contains('cw-test-ok')),
+        `Test connection failed: ${verdict}`,
+      );
+      assert.match(verdict, /v2025\.1\.10431/, 'the version the simulator reports is shown');
+      assert.match(verdict, /Simulated MSP/, 'the company the site reports is shown');
+      await artifacts.save(page, 'connection-dialog');
+      await assertReadable('connection dialog');
 
-  /** The picker's row of an operation (its tooltip starts with the operationId and a newline). */
-  function operationRow(operationId: string): Locator {
-    return page.locator(`.cw-picker-tree .cw-op[title^="${operationId}\\A "]`);
-  }
-
-  async function deploy(): Promise<void> {
-    await page.click('#red-ui-header-button-deploy');
-    await page
-      .waitForFunction(() => !(globalThis as unknown as EditorWindow).RED.nodes.dirty())
-      .catch(() => {
-        throw new Error('the deploy did not finish (a confirmation or an error is showing?)');
-      });
-    await page.locator('#red-ui-full-shade').waitFor({ state: 'hidden' });
-  }
-
-  async function showDebugSidebar(): Promise<void> {
-    await page.click('#red-ui-tab-debug-link-button');
-    await page.locator('#red-ui-sidebar-content .red-ui-debug-content').first().waitFor();
-  }
-
-  /** The newest debug message of a debug node, every object in it expanded; its text. */
-  async function debugMessageText(debugName: string): Promise<string> {
-    const message = page
-      .locator('.red-ui-debug-msg')
-      .filter({ has: page.locator('.red-ui-debug-msg-name', { hasText: `node: ${debugName}` }) })
-      .last();
-    await message.waitFor({ timeout: 15_000 }).catch(() => {
-      throw new Error(`no message from debug node "${debugName}" reached the debug sidebar`);
-    });
-    // The top level first, then the records of a list (their own objects stay closed).
-    await message
-      .locator(
-        '.red-ui-debug-msg-top-level > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
-      )
-      .click();
-    const records = message.locator(
-      '.red-ui-debug-msg-top-level > .red-ui-debug-msg-array-rows > .red-ui-debug-msg-object-entry > .red-ui-debug-msg-element.collapsed > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
-    );
-    for (let left = await records.count(); left > 0; left--) {
-      await records.first().click();
-    }
-    return visibleText(message);
-  }
-
-  it('adds a connection from the request dialog, and "Test connection" reaches the simulator', async function () {
-    const simulator = mustHave(sim, 'the simulator');
-    await importFlow(
-      injectAndDebug(
-        0,
-        { inject: IDS.notesInject, subject: IDS.notesRequest, debug: IDS.notesDebug },
-        { type: 'connectwise-request' },
-        { inject: 'get notes', debug: NOTES_DEBUG_NAME },
-      ),
-    );
-    const started = Date.now();
-    await doubleClickNode(IDS.notesRequest);
-    await page.locator(PICKER_ROWS).first().waitFor();
-    timings.coldOpenMs = Date.now() - started;
-
-    await page.click('#node-input-btn-connection-add');
-    await page.locator('#node-config-input-companyId').waitFor();
-    await page.fill('#node-config-input-name', CONNECTION_NAME);
-    await page.selectOption('#node-config-input-site', 'custom');
-    await page.fill('#node-config-input-host', simulator.url);
-    await page.check('#node-config-input-discoverCodebase');
-    await page.fill('#node-config-input-companyId', MEMBER.companyId);
-    await page.fill('#node-config-input-publicKey', MEMBER.publicKey);
-    await page.fill('#node-config-input-privateKey', MEMBER.privateKey);
-    await page.fill('#node-config-input-clientId', simulator.credentials.clientId);
-    await page.click('#node-config-cw-test');
-    const result = page.locator('#node-config-cw-test-result');
-    await page
-      .locator('#node-config-cw-test-result.cw-test-ok, #node-config-cw-test-result.cw-test-failed')
-      .waitFor();
-    const verdict = await visibleText(result);
-    assert.ok(
-      await result.evaluate((element) => element.classList.contains('cw-test-ok')),
-      `Test connection failed: ${verdict}`,
-    );
-    assert.match(verdict, /v2025\.1\.10431/, 'the version the simulator reports is shown');
-    assert.match(verdict, /Simulated MSP/, 'the company the site reports is shown');
-    await saveArtifact(page, 'connection-dialog');
-
-    await page.click('#node-config-dialog-ok');
-    const select = page.locator('#node-input-connection');
-    await page.waitForFunction(() => {
-      const { document } = globalThis as unknown as EditorWindow;
-      const value = document.querySelector('#node-input-connection')?.value;
-      return value !== undefined && value !== '' && value !== '_ADD_';
-    });
-    connectionId = await select.inputValue();
-    assert.equal(await visibleText(select.locator('option:checked')), CONNECTION_NAME);
-  });
-
-  it('finds postServiceTickets by typing "post ticket" and shows its sample body', async function () {
-    mustHave(connectionId, 'the connection');
-    const nodeRed = mustHave(server, 'Node-RED');
-    await typeSearch('post ticket');
-    await operationRow('postServiceTickets').click();
-    await page
-      .locator('.cw-body-section')
-      .waitFor({ state: 'visible' })
-      .catch(() => {
-        throw new Error('picking a POST operation did not show the body section');
-      });
-    assert.match(
-      await visibleText(page.locator('.cw-picker-selected')),
-      /POST\s*\/service\/tickets/,
-    );
-
-    await page.selectOption('#node-input-bodySource', 'fixed');
-    const editorLines = page.locator('#node-input-cw-body-editor .view-lines');
-    await page.waitForFunction(
-      () => {
+      await page.click('#node-config-dialog-ok');
+      const select = page.locator('#node-input-connection');
+      await page.waitForFunction(() => {
         const { document } = globalThis as unknown as EditorWindow;
-        const lines = document.querySelector('#node-input-cw-body-editor .view-lines');
-        return /summary/.test(lines?.textContent ?? '');
-      },
-      undefined,
-      { timeout: 10_000 },
-    );
-    const shown = JSON.parse(await visibleText(editorLines)) as unknown;
-    const answer = (await (
-      await fetch(`${nodeRed.url}connectwise-manage/catalog/operations/postServiceTickets`)
-    ).json()) as { sampleBody: unknown };
-    assert.deepEqual(shown, answer.sampleBody, 'the body editor holds the operation sample');
-    // The next pick takes no body; leave the body to msg.payload as most flows do.
-    await page.selectOption('#node-input-bodySource', 'payload');
-  });
-
-  it('runs a ticket-notes request from an inject node and shows the notes in the debug sidebar', async function () {
-    const simulator = mustHave(sim, 'the simulator');
-    mustHave(connectionId, 'the connection');
-    const ticket = mustHave(
-      simulator.store
-        .list(TICKETS)
-        .find((ticket) => simulator.store.count(`${TICKETS}/${ticket.id}/notes`) >= 2),
-      'a seeded ticket with two notes or more',
-    );
-
-    await typeSearch('ticket notes');
-    const row = operationRow('getServiceTicketsByParentIdNotes');
-    await row.waitFor();
-    await row.scrollIntoViewIfNeeded();
-    await row.hover();
-    const shot = await saveArtifact(page, 'editor-picker');
-    if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
-      mkdirSync(path.dirname(DOCS_SCREENSHOT), { recursive: true });
-      copyFileSync(shot, DOCS_SCREENSHOT);
-    }
-    await row.click();
-
-    const parentRow = page.locator('.cw-param-row').filter({
-      has: page.locator('.cw-param-name', { hasText: 'parentId' }),
-    });
-    await parentRow.waitFor().catch(() => {
-      throw new Error('picking getServiceTicketsByParentIdNotes showed no parentId row');
-    });
-    assert.equal(await parentRow.locator('.cw-param-required').count(), 1, 'parentId is required');
-    await parentRow.locator('input.red-ui-typedInput-input').fill(String(ticket.id));
-    await saveArtifact(page, 'request-dialog-notes');
-    await page.click('#node-dialog-ok');
-
-    const saved = await page.evaluate((id) => {
-      const node = (globalThis as unknown as EditorWindow).RED.nodes.node(id);
-      return node && { operationId: node.operationId, params: node.params, valid: node.valid };
-    }, IDS.notesRequest);
-    assert.deepEqual(saved, {
-      operationId: 'getServiceTicketsByParentIdNotes',
-      params: [{ name: 'parentId', type: 'num', value: String(ticket.id) }],
-      valid: true,
+        const value = document.querySelector('#node-input-connection')?.value;
+        return value !== undefined && value !== '' && value !== '_ADD_';
+      });
+      connectionId = await select.inputValue();
+      assert.equal(await visibleText(select.locator('option:checked')), CONNECTION_NAME);
+      await page.click('#node-dialog-ok');
+      const saved = await page.evaluate(
+        (id) => (globalThis as unknown as EditorWindow).RED.nodes.node(id)?.connection,
+        IDS.notesRequest,
+      );
+      assert.equal(saved, connectionId, 'the request node keeps the new connection');
     });
 
-    await deploy();
-    await clickInjectButton(IDS.notesInject);
-    await showDebugSidebar();
-    const text = await debugMessageText(NOTES_DEBUG_NAME);
-    const notes = simulator.store.list(`${TICKETS}/${ticket.id}/notes`);
-    assert.match(
-      text,
-      new RegExp(`array\\[${notes.length}\\]`),
-      `the ${notes.length} notes arrive`,
-    );
-    for (const note of notes) {
-      assert.ok(text.includes(String(note.text)), `note ${note.id} is shown:\n${text}`);
-    }
-  });
+    it('finds postServiceTickets by typing "post ticket" and shows its sample body', async function () {
+      mustHave(connectionId, 'the connection');
+      const editor = mustHave(server, 'Node-RED');
+      await openNodeDialog(IDS.notesRequest);
+      await typeSearch('post ticket');
+      await operationRow('postServiceTickets').click();
+      await page
+        .locator('.cw-body-section')
+        .waitFor({ state: 'visible' })
+        .catch(() => {
+          throw new Error('picking a POST operation did not show the body section');
+        });
+      assert.match(
+        await visibleText(page.locator('.cw-picker-selected')),
+        /POST\s*\/service\/tickets/,
+      );
 
-  it('polls getServiceTickets and shows a ticket changed in the simulator in the debug sidebar', async function () {
-    const simulator = mustHave(sim, 'the simulator');
-    const connection = mustHave(connectionId, 'the connection');
-    await importFlow(
-      injectAndDebug(
+      await page.selectOption('#node-input-bodySource', 'fixed');
+      const editorLines = page.locator('#node-input-cw-body-editor .view-lines');
+      await page.waitForFunction(
+        () => {
+          const { document } = globalThis as unknown as EditorWindow;
+          const lines = document.querySelector('#node-input-cw-body-editor .view-lines');
+          return /summary/.test(lines?.textContent ?? '');
+        },
+        undefined,
+        { timeout: 10_000 },
+      );
+      const shown = JSON.parse(await visibleText(editorLines)) as unknown;
+      const answer = (await (
+        await fetch(`${editor.url}connectwise-manage/catalog/operations/postServiceTickets`)
+      ).json()) as { sampleBody: unknown };
+      assert.deepEqual(shown, answer.sampleBody, 'the body editor holds the operation sample');
+      await artifacts.save(page, 'request-dialog-body');
+      await assertReadable('request dialog with a body');
+      // Left unsaved: the next test picks the operation the flow runs.
+      await page.click('#node-dialog-cancel');
+    });
+
+    it('runs a ticket-notes request from an inject node and shows the notes in the debug sidebar', async function () {
+      const simulator = mustHave(sim, 'the simulator');
+      mustHave(connectionId, 'the connection');
+      const ticket = mustHave(
+        simulator.store
+          .list(TICKETS)
+          .find((ticket) => simulator.store.count(`${TICKETS}/${ticket.id}/notes`) >= 2),
+        'a seeded ticket with two notes or more',
+      );
+
+      await openNodeDialog(IDS.notesRequest);
+      await typeSearch('ticket notes');
+      const row = operationRow('getServiceTicketsByParentIdNotes');
+      await row.waitFor();
+      await row.scrollIntoViewIfNeeded();
+      await row.hover();
+      artifacts.updateDocs(await artifacts.save(page, 'editor-picker'));
+      await assertReadable('request dialog with the picker open');
+      await row.click();
+
+      const parentRow = page.locator('.cw-param-row').filter({
+        has: page.locator('.cw-param-name', { hasText: 'parentId' }),
+      });
+      await parentRow.waitFor().catch(() => {
+        throw new Error('picking getServiceTicketsByParentIdNotes showed no parentId row');
+      });
+      assert.equal(
+        await parentRow.locator('.cw-param-required').count(),
         1,
-        { inject: IDS.pollInject, subject: IDS.poll, debug: IDS.pollDebug },
-        { type: 'connectwise-poll' },
-        { inject: 'poll now', debug: POLL_DEBUG_NAME },
-      ),
-    );
-    await doubleClickNode(IDS.poll);
-    await page.locator(PICKER_ROWS).first().waitFor();
-    await page.selectOption('#node-input-connection', connection);
-    await typeSearch('getServiceTickets');
-    await operationRow('getServiceTickets').click();
-    await page.waitForFunction(() => {
-      const { document } = globalThis as unknown as EditorWindow;
-      return document.querySelector('#node-input-operationId')?.value === 'getServiceTickets';
-    });
-    await saveArtifact(page, 'poll-dialog');
-    await page.click('#node-dialog-ok');
-    await deploy();
+        'parentId is required',
+      );
+      await parentRow.locator('input.red-ui-typedInput-input').fill(String(ticket.id));
+      await page.selectOption('.cw-param-add select', 'conditions');
+      await page.click('.cw-param-add button');
+      const conditionsRow = page.locator('.cw-param-row').filter({
+        has: page.locator('.cw-param-name', { hasText: 'conditions' }),
+      });
+      await conditionsRow.locator('input.red-ui-typedInput-input').fill('id > 0');
+      await artifacts.save(page, 'request-dialog-notes');
+      await assertReadable('request dialog with parameter rows');
+      await page.click('#node-dialog-ok');
 
-    // The first poll only notes where to start from.
-    const status = page.locator(`[id="${IDS.poll}"] .red-ui-flow-node-status-label`);
-    await page
-      .waitForFunction((id) => {
-        const { document } = globalThis as unknown as EditorWindow;
-        const label = document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`);
-        return /watching from now/.test(label?.textContent ?? '');
-      }, IDS.poll)
-      .catch(async () => {
-        throw new Error(
-          `the poll node did not start watching: status "${await status.textContent()}"`,
-        );
+      const saved = await page.evaluate((id) => {
+        const node = (globalThis as unknown as EditorWindow).RED.nodes.node(id);
+        return node && { operationId: node.operationId, params: node.params, valid: node.valid };
+      }, IDS.notesRequest);
+      assert.deepEqual(saved, {
+        operationId: 'getServiceTicketsByParentIdNotes',
+        params: [
+          { name: 'parentId', type: 'num', value: String(ticket.id) },
+          { name: 'conditions', type: 'str', value: 'id > 0' },
+        ],
+        valid: true,
       });
 
-    const ticket = simulator.store.list(TICKETS)[3];
-    const summary = `Editor test: printer jams on floor ${ticket.id}`;
-    simulator.store.update(TICKETS, ticket.id, { summary }, 'e2e');
-    await clickInjectButton(IDS.pollInject);
-    await showDebugSidebar();
-    const text = await debugMessageText(POLL_DEBUG_NAME);
-    assert.ok(text.includes(summary), `the changed ticket is shown:\n${text}`);
-    assert.match(text, new RegExp(`id: ${ticket.id}\\b`));
-  });
-
-  it('keeps the typed credentials out of the exported flow, GET /flows and the flows file', async function () {
-    const nodeRed = mustHave(server, 'Node-RED');
-    const simulator = mustHave(sim, 'the simulator');
-    mustHave(connectionId, 'the connection');
-    const secrets = [MEMBER.publicKey, MEMBER.privateKey, simulator.credentials.clientId];
-
-    await page.click('#red-ui-header-button-sidemenu');
-    await page.click('#menu-item-export');
-    await page.click('#red-ui-clipboard-dialog-export-rng-full');
-    const exported = await page.locator('#red-ui-clipboard-dialog-export-text').inputValue();
-    await page.click('#red-ui-clipboard-dialog-cancel');
-    const nodeSet = await page.evaluate(() =>
-      JSON.stringify((globalThis as unknown as EditorWindow).RED.nodes.createCompleteNodeSet()),
-    );
-    const flowsAnswer = await (await fetch(`${nodeRed.url}flows`)).text();
-    const places: [string, string][] = [
-      ['the Export dialog', exported],
-      ['RED.nodes.createCompleteNodeSet()', nodeSet],
-      ['GET /flows', flowsAnswer],
-      ['flows.json', nodeRed.flowsFileText()],
-      ['flows_cred.json', readFileSync(path.join(nodeRed.userDir, 'flows_cred.json'), 'utf8')],
-    ];
-    for (const [where, text] of places) {
-      if (where !== 'flows_cred.json') {
-        assert.ok(text.includes('connectwise-connection'), `${where} holds the connection node`);
+      await deploy();
+      await clickInjectButton(IDS.notesInject);
+      await showDebugSidebar();
+      const text = await debugMessageText(NOTES_DEBUG_NAME);
+      const notes = simulator.store.list(`${TICKETS}/${ticket.id}/notes`);
+      assert.match(
+        text,
+        new RegExp(`array\\[${notes.length}\\]`),
+        `the ${notes.length} notes arrive`,
+      );
+      for (const note of notes) {
+        assert.ok(text.includes(String(note.text)), `note ${note.id} is shown:\n${text}`);
       }
-      for (const secret of secrets) {
-        assert.ok(!text.includes(secret), `${where} shows a typed secret`);
-      }
-    }
-  });
+    });
 
-  it('opens the picker and filters the full catalog quickly (timings printed)', async function () {
-    mustHave(connectionId, 'the connection');
-    /** Opens a dialog, times it, and cancels it. */
-    const timeDialog = async (nodeId: string, readySelector: string): Promise<number> => {
-      const ms = await page.evaluate(
+    it('polls getServiceTickets and shows a ticket changed in the simulator in the debug sidebar', async function () {
+      const simulator = mustHave(sim, 'the simulator');
+      const connection = mustHave(connectionId, 'the connection');
+      await importFlow(
+        injectAndDebug(
+          1,
+          { inject: IDS.pollInject, subject: IDS.poll, debug: IDS.pollDebug },
+          { type: 'connectwise-poll' },
+          { inject: 'poll now', debug: POLL_DEBUG_NAME },
+        ),
+      );
+      await openNodeDialog(IDS.poll);
+      await page.locator(PICKER_ROWS).first().waitFor();
+      await page.selectOption('#node-input-connection', connection);
+      await typeSearch('getServiceTickets');
+      await operationRow('getServiceTickets').click();
+      await page.waitForFunction(() => {
+        const { document } = globalThis as unknown as EditorWindow;
+        return document.querySelector('#node-input-operationId')?.value === 'getServiceTickets';
+      });
+      await artifacts.save(page, 'poll-dialog');
+      await assertReadable('poll dialog');
+      await page.click('#node-dialog-ok');
+      await deploy();
+
+      // The first poll only notes where to start from.
+      const status = page.locator(`[id="${IDS.poll}"] .red-ui-flow-node-status-label`);
+      await page
+        .waitForFunction((id) => {
+          const { document } = globalThis as unknown as EditorWindow;
+          const label = document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`);
+          return /watching from now/.test(label?.textContent ?? '');
+        }, IDS.poll)
+        .catch(async () => {
+          throw new Error(
+            `the poll node did not start watching: status "${await status.textContent()}"`,
+          );
+        });
+
+      const ticket = simulator.store.list(TICKETS)[3];
+      const summary = `Editor test: printer jams on floor ${ticket.id}`;
+      simulator.store.update(TICKETS, ticket.id, { summary }, 'e2e');
+      await clickInjectButton(IDS.pollInject);
+      await showDebugSidebar();
+      const text = await debugMessageText(POLL_DEBUG_NAME);
+      assert.ok(text.includes(summary), `the changed ticket is shown:\n${text}`);
+      assert.match(text, new RegExp(`id: ${ticket.id}\\b`));
+    });
+
+    it('checks the callback form: a public URL is required, the endpoint is shown, the settings are saved', async function () {
+      const connection = mustHave(connectionId, 'the connection');
+      await importFlow([
+        {
+          id: IDS.callback,
+          type: 'connectwise-callback',
+          z: FLOW_ID,
+          x: 360,
+          y: 380,
+          wires: [[IDS.callbackDebug]],
+        },
+        {
+          id: IDS.callbackDebug,
+          type: 'debug',
+          z: FLOW_ID,
+          x: 630,
+          y: 380,
+          name: 'callbacks',
+          active: true,
+          tosidebar: true,
+          complete: 'payload',
+          targetType: 'msg',
+          wires: [],
+        },
+      ]);
+      await openNodeDialog(IDS.callback);
+      await page.selectOption('#node-input-connection', connection);
+      const publicUrl = page.locator('#node-input-publicUrl');
+      await publicUrl.fill('');
+      await publicUrl.dispatchEvent('change');
+      await page.waitForFunction(() =>
+        (globalThis as unknown as EditorWindow).document
+          .querySelector('#node-input-publicUrl')
+          ?.classList.contains('input-error'),
+      );
+
+      await page.selectOption('#node-input-callbackType', 'Ticket');
+      await page.selectOption('#node-input-level', 'Board');
+      await page.locator('.cw-object-id-row').waitFor({ state: 'visible' });
+      await page.fill('#node-input-objectId', '1');
+      await publicUrl.fill('https://nodered.example.com');
+      await page.fill('#node-input-path', '/connectwise/help-desk');
+      assert.equal(
+        await visibleText(page.locator('#node-input-cw-endpoint')),
+        'https://nodered.example.com/connectwise/help-desk',
+        'the form shows the URL ConnectWise will call',
+      );
+      assert.equal(
+        await publicUrl.evaluate((input) => input.classList.contains('input-error')),
+        false,
+        'a valid public URL is no longer marked',
+      );
+      await artifacts.save(page, 'callback-dialog');
+      await assertReadable('callback dialog');
+      await page.click('#node-dialog-ok');
+
+      const saved = await page.evaluate((id) => {
+        const node = (globalThis as unknown as EditorWindow).RED.nodes.node(id);
+        return (
+          node && {
+            connection: node.connection,
+            callbackType: node.callbackType,
+            level: node.level,
+            objectId: node.objectId,
+            publicUrl: node.publicUrl,
+            path: node.path,
+            valid: node.valid,
+          }
+        );
+      }, IDS.callback);
+      assert.deepEqual(saved, {
+        connection,
+        callbackType: 'Ticket',
+        level: 'Board',
+        objectId: '1',
+        publicUrl: 'https://nodered.example.com',
+        path: '/connectwise/help-desk',
+        valid: true,
+      });
+    });
+
+    it('keeps the typed credentials out of the exported flow, GET /flows and the flows file', async function () {
+      const editor = mustHave(server, 'Node-RED');
+      const simulator = mustHave(sim, 'the simulator');
+      mustHave(connectionId, 'the connection');
+      mustHave(deployed, 'a deployed flow');
+      const secrets = [MEMBER.publicKey, MEMBER.privateKey, simulator.credentials.clientId];
+
+      await page.click('#red-ui-header-button-sidemenu');
+      await page.click('#menu-item-export');
+      await page.click('#red-ui-clipboard-dialog-export-rng-full');
+      const exported = await page.locator('#red-ui-clipboard-dialog-export-text').inputValue();
+      await page.click('#red-ui-clipboard-dialog-cancel');
+      const nodeSet = await page.evaluate(() =>
+        JSON.stringify((globalThis as unknown as EditorWindow).RED.nodes.createCompleteNodeSet()),
+      );
+      const flowsAnswer = await (await fetch(`${editor.url}flows`)).text();
+      const places: [string, string][] = [
+        ['the Export dialog', exported],
+        ['RED.nodes.createCompleteNodeSet()', nodeSet],
+        ['GET /flows', flowsAnswer],
+        ['flows.json', editor.flowsFileText()],
+        ['flows_cred.json', readFileSync(path.join(editor.userDir, 'flows_cred.json'), 'utf8')],
+      ];
+      for (const [where, text] of places) {
+        if (where !== 'flows_cred.json') {
+          assert.ok(text.includes('connectwise-connection'), `${where} holds the connection node`);
+        }
+        for (const secret of secrets) {
+          assert.ok(!text.includes(secret), `${where} shows a typed secret`);
+        }
+      }
+    });
+
+    it('opens the picker and filters the full catalog quickly (timings printed)', async function () {
+      mustHave(connectionId, 'the connection');
+      /** Opens a dialog, times it, and cancels it. */
+      const timeDialog = async (nodeId: string, readySelector: string): Promise<number> => {
+        const ms = await page.evaluate(
+          (args) =>
+            (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(args.nodeId, args.ready),
+          { nodeId, ready: readySelector },
+        );
+        await page.click('#node-dialog-cancel');
+        await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
+        return ms;
+      };
+      const requestOpens: number[] = [];
+      const injectOpens: number[] = [];
+      // Node-RED's own inject dialog is the baseline: what any dialog costs to open.
+      for (let i = 0; i < 3; i++) {
+        requestOpens.push(await timeDialog(IDS.notesRequest, `${PICKER_ROWS}, ${PICKER_SEARCH}`));
+        injectOpens.push(await timeDialog(IDS.notesInject, '#node-input-name'));
+      }
+
+      await page.evaluate(
         (args) =>
           (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(args.nodeId, args.ready),
-        { nodeId, ready: readySelector },
+        { nodeId: IDS.notesRequest, ready: PICKER_SEARCH },
+      );
+      const queries = ['post ticket', 'ticket notes', 'getServiceTickets'];
+      const keys = await page.evaluate(
+        (args) => (globalThis as unknown as EditorWindow).cwE2E.filterTimings(args.queries, 20),
+        { queries },
       );
       await page.click('#node-dialog-cancel');
-      await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
-      return ms;
-    };
-    const requestOpens: number[] = [];
-    const injectOpens: number[] = [];
-    // Node-RED's own inject dialog is the baseline: what any dialog costs to open.
-    for (let i = 0; i < 3; i++) {
-      requestOpens.push(await timeDialog(IDS.notesRequest, `${PICKER_ROWS}, ${PICKER_SEARCH}`));
-      injectOpens.push(await timeDialog(IDS.notesInject, '#node-input-name'));
-    }
 
-    await page.evaluate(
-      (args) =>
-        (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(args.nodeId, args.ready),
-      { nodeId: IDS.notesRequest, ready: PICKER_SEARCH },
-    );
-    const queries = ['post ticket', 'ticket notes', 'getServiceTickets'];
-    const keys = await page.evaluate(
-      (args) => (globalThis as unknown as EditorWindow).cwE2E.filterTimings(args.queries, 20),
-      { queries },
-    );
-    await page.click('#node-dialog-cancel');
+      const median = (samples: number[]): number =>
+        [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+      const rows = [
+        timingRow('request dialog open -> picker usable', requestOpens),
+        timingRow('inject dialog open -> form shown (baseline)', injectOpens),
+        timingRow('keystroke -> rows filtered (input handler)', keys.handler),
+        timingRow('keystroke -> matching groups built, next frame', keys.shown),
+      ];
+      const counts = Object.entries(keys.counts)
+        .map(([query, count]) => `"${query}" ${count}`)
+        .join(', ');
+      const slowest = keys.shown
+        .map((ms, i) => ({ ms, text: keys.typed[i] }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3)
+        .map(({ ms, text }) => `"${text}" ${ms.toFixed(0)} ms`)
+        .join(', ');
+      const notes = [
+        `request dialog / inject dialog (medians): ${(median(requestOpens) / median(injectOpens)).toFixed(2)}x`,
+        `first open, index fetched (measured from the test): ${timings.coldOpenMs ?? '?'} ms`,
+        `matches: ${counts}`,
+        `slowest keystrokes (groups built): ${slowest}`,
+      ];
+      const indent = (line: string): string => `    ${line}`;
+      console.log(
+        [
+          '',
+          `Operation picker, full catalog, headless Chromium, Node-RED ${nodeRed.version}, ${theme} theme`,
+          ...timingTable(rows).split('\n'),
+          ...notes,
+          '',
+        ]
+          .map(indent)
+          .join('\n'),
+      );
+      assert.equal(keys.handler.length, queries.join('').length, 'every keystroke was timed');
+    });
 
-    const median = (samples: number[]): number =>
-      [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
-    const rows = [
-      timingRow('request dialog open -> picker usable', requestOpens),
-      timingRow('inject dialog open -> form shown (baseline)', injectOpens),
-      timingRow('keystroke -> rows filtered (input handler)', keys.handler),
-      timingRow('keystroke -> matching groups built, next frame', keys.shown),
-    ];
-    const counts = Object.entries(keys.counts)
-      .map(([query, count]) => `"${query}" ${count}`)
-      .join(', ');
-    const slowest = keys.shown
-      .map((ms, i) => ({ ms, text: keys.typed[i] }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 3)
-      .map(({ ms, text }) => `"${text}" ${ms.toFixed(0)} ms`)
-      .join(', ');
-    const notes = [
-      `request dialog / inject dialog (medians): ${(median(requestOpens) / median(injectOpens)).toFixed(2)}x`,
-      `first open, index fetched (measured from the test): ${timings.coldOpenMs ?? '?'} ms`,
-      `matches: ${counts}`,
-      `slowest keystrokes (groups built): ${slowest}`,
-    ];
-    const indent = (line: string): string => `    ${line}`;
-    console.log(
-      [
-        '',
-        'Operation picker, full catalog, headless Chromium',
-        ...timingTable(rows).split('\n'),
-        ...notes,
-        '',
-      ]
-        .map(indent)
-        .join('\n'),
-    );
-    assert.equal(keys.handler.length, queries.join('').length, 'every keystroke was timed');
+    it('raised no script errors in the editor', function () {
+      assert.deepEqual(pageErrors, []);
+    });
   });
+}
 
-  it('raised no script errors in the editor', function () {
-    assert.deepEqual(pageErrors, []);
-  });
-});
+for (const theme of nodeRed.themes) editorSuite(theme);

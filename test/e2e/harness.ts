@@ -1,10 +1,12 @@
 /**
- * What the editor tests drive: a Node-RED child process with this package linked into its user
- * directory (as `npm install` in ~/.node-red would), and the system's Chromium through
- * playwright-core. The package runs from dist/ and resources/: run `npm run build` first.
+ * What the editor tests drive: a Node-RED child process (the Node-RED under test) with this
+ * package linked into its user directory (as `npm install` in ~/.node-red would), and the
+ * system's Chromium through playwright-core, showing the editor in a colour scheme the Node-RED
+ * offers. The package runs from dist/ and resources/: run `npm run build` first.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -18,9 +20,24 @@ import * as path from 'node:path';
 
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+import { DEFAULT_LEG } from '../../scripts/supported-versions';
+import { nodeRed, type EditorTheme } from '../helpers/node-red-under-test';
+
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = '@msp-nodes/node-red-connectwise-manage';
-export const ARTIFACTS_DIR = path.join(PACKAGE_ROOT, 'test-artifacts', 'e2e');
+const ARTIFACTS_ROOT = path.join(PACKAGE_ROOT, 'test-artifacts', 'e2e');
+/** The README's screenshots of the picker, taken on the default leg's Node-RED. */
+const DOCS_SCREENSHOTS: Record<EditorTheme, string> = {
+  light: path.join(PACKAGE_ROOT, 'docs', 'editor-picker.png'),
+  dark: path.join(PACKAGE_ROOT, 'docs', 'editor-picker-dark.png'),
+};
+/**
+ * Where Node-RED 5 keeps the user's choice of View > Appearance > Theme (`light`, `dark` or
+ * `auto`): the browser's local storage. Node-RED 4.1 has no such setting and ignores it.
+ */
+const THEME_SETTING = 'view-dark-theme';
+/** The class Node-RED 5 puts on <html> while the dark theme shows. */
+const DARK_THEME_CLASS = 'nr-theme-dark';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -87,7 +104,7 @@ export async function startEditorServer(options: EditorServerOptions): Promise<E
   symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', PACKAGE_NAME), 'dir');
   writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
   const childOptions = {
-    nodeRedPath: require.resolve('node-red'),
+    nodeRedPath: nodeRed.entry,
     userDir,
     credentialSecret: options.credentialSecret,
   };
@@ -148,18 +165,57 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
-/** Empties test-artifacts/e2e/, so what it holds is from the last run only. */
-export function clearArtifacts(): void {
-  rmSync(ARTIFACTS_DIR, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+/**
+ * A page of the editor in one colour scheme, as a user who chose it in View > Appearance sees
+ * it. Fails when the editor shows another scheme than asked for.
+ */
+export async function openEditor(browser: Browser, url: string, theme: EditorTheme): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(([key, value]) => globalThis.localStorage.setItem(key, value), [
+    THEME_SETTING,
+    theme,
+  ] as const);
+  const page = await context.newPage();
+  await page.goto(url);
+  return page;
 }
 
-/** Saves a screenshot of the page to test-artifacts/e2e/; answers its path. */
-export async function saveArtifact(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const file = path.join(ARTIFACTS_DIR, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
+/** Whether the loaded editor shows the dark scheme. */
+export function showsDarkTheme(page: Page): Promise<boolean> {
+  return page.evaluate(
+    (name) => globalThis.document.documentElement.classList.contains(name),
+    DARK_THEME_CLASS,
+  );
+}
+
+/** Screenshots of one suite: a folder per Node-RED, Node.js and theme, emptied when it starts. */
+export class Artifacts {
+  readonly dir: string;
+
+  constructor(readonly theme: EditorTheme) {
+    const node = process.versions.node.split('.')[0];
+    this.dir = path.join(ARTIFACTS_ROOT, `node-red-${nodeRed.version}-node-${node}-${theme}`);
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Saves a screenshot of the page; answers its path. */
+  async save(page: Page, name: string): Promise<string> {
+    const file = path.join(this.dir, `${name}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  }
+
+  /**
+   * With UPDATE_DOCS_SCREENSHOTS=1 on the default leg's Node-RED, copies a screenshot to the
+   * README's picker screenshot of this theme.
+   */
+  updateDocs(file: string): void {
+    if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1' || nodeRed.line !== DEFAULT_LEG.nodeRed) return;
+    const target = DOCS_SCREENSHOTS[this.theme];
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
 }
 
 /** Median and spread of a series of timings, for a printed table. */

@@ -23,6 +23,7 @@ import {
 import { startSimulator, type SimRecord, type Simulator } from '../../src/simulator';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 import { connectionCredentials, connectionNode } from '../helpers/node-flows';
+import { nodeRed } from '../helpers/node-red-under-test';
 import { helper } from '../helpers/test-helper';
 
 type NodeModule = (RED: { httpNode: RequestListener }) => unknown;
@@ -111,7 +112,7 @@ function modulesFor(flow: FlowNode[]): NodeModule[] {
     const file = CORE_NODE_FILES[type];
     if (!file) throw new Error(`the test cannot load node type "${type}"`);
     if (modules.has(file)) continue;
-    const core = load(`@node-red/nodes/core/${file}`) as NodeModule;
+    const core = nodeRed.load(`@node-red/nodes/core/${file}`) as NodeModule;
     modules.set(
       file,
       file === CORE_NODE_FILES['http in']

@@ -9,8 +9,9 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+
+import { nodeRed } from './node-red-under-test';
 
 export interface LoopbackServer {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
@@ -65,7 +66,7 @@ export async function startNodeRedHttp(
   apps: () => NodeRedHttpApps,
   options: NodeRedHttpOptions = {},
 ): Promise<NodeRedHttpServer> {
-  const express = createRequire(__filename)('express') as () => ExpressApp;
+  const express = nodeRed.load('express') as () => ExpressApp;
   const app = express();
   const mount = (root: string | undefined, pick: (found: NodeRedHttpApps) => unknown): void => {
     app.use(root ?? '/', (req, res, next) => {

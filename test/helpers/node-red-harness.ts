@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 
 import type { Node, NodeMessage } from 'node-red';
 
+import { nodeRed } from './node-red-under-test';
 import { helper, type Spy } from './test-helper';
 
 export type { NodeTestHelper, Spy, SpyCall, TestRequest, TestResponse } from './test-helper';
@@ -18,13 +19,13 @@ interface ContextModule {
 
 const load = createRequire(__filename);
 
-const runtimeContext = load('@node-red/runtime/lib/nodes/context') as ContextModule;
+const runtimeContext = nodeRed.load('@node-red/runtime/lib/nodes/context') as ContextModule;
 
 export const connectionModule: unknown = load('../../nodes/connectwise-connection.js');
 export const requestModule: unknown = load('../../nodes/connectwise-request.js');
 export const pollModule: unknown = load('../../nodes/connectwise-poll.js');
 /** Node-RED's own debug node: what it publishes is what the editor's sidebar shows. */
-export const debugModule: unknown = load('@node-red/nodes/core/common/21-debug.js');
+export const debugModule: unknown = nodeRed.load('@node-red/nodes/core/common/21-debug.js');
 
 export { helper };
 

@@ -7,14 +7,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { nodeRed } from './node-red-under-test';
+
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = '@msp-nodes/node-red-connectwise-manage';
-const load = createRequire(__filename);
 const START_TIMEOUT_MS = 30_000;
 
 export interface AdminUser {
@@ -127,7 +127,7 @@ function settingsSource(options: NodeRedProcessOptions, users: AdminUser[]): str
 export async function startNodeRedProcess(
   options: NodeRedProcessOptions = {},
 ): Promise<NodeRedProcess> {
-  const bcrypt = load('bcryptjs') as { hashSync(text: string, rounds: number): string };
+  const bcrypt = nodeRed.load('bcryptjs') as { hashSync(text: string, rounds: number): string };
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'cw-node-red-'));
   mkdirSync(path.join(userDir, 'node_modules', '@msp-nodes'), { recursive: true });
   symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', PACKAGE_NAME), 'dir');
@@ -140,7 +140,7 @@ export async function startNodeRedProcess(
   }));
   const settingsFile = path.join(userDir, 'settings.js');
   writeFileSync(settingsFile, settingsSource(options, users));
-  const redJs = load.resolve('node-red/red.js');
+  const redJs = nodeRed.cli;
 
   let output = '';
   let child: ChildProcess | undefined;
@@ -235,7 +235,7 @@ export async function startNodeRedProcess(
       }
     },
     async openComms(token, topics) {
-      const WebSocket = load('ws') as WebSocketConstructor;
+      const WebSocket = nodeRed.load('ws') as WebSocketConstructor;
       const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/comms`);
       const messages: CommsMessage[] = [];
       await new Promise<void>((resolve, reject) => {

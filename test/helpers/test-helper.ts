@@ -1,12 +1,14 @@
 /**
- * node-red-node-test-helper, typed (it ships without declarations) and started on the installed
- * Node-RED. Every in-process node test shares this one instance.
+ * node-red-node-test-helper, typed (it ships without declarations) and started on the Node-RED
+ * under test. Every in-process node test shares this one instance.
  */
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 
 import type { Node } from 'node-red';
+
+import { nodeRed } from './node-red-under-test';
 
 export interface TestResponse {
   status: number;
@@ -51,4 +53,4 @@ export interface NodeTestHelper {
 }
 
 export const helper = createRequire(__filename)('node-red-node-test-helper') as NodeTestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRed.entry);

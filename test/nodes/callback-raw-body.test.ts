@@ -5,7 +5,6 @@
  */
 import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
@@ -15,6 +14,7 @@ import {
   readRawBody,
   tapRawBodies,
 } from '../../src/nodes/connectwise-callback/raw-body';
+import { nodeRed } from '../helpers/node-red-under-test';
 
 type Next = (err?: unknown) => void;
 type Handler = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, next: Next) => void;
@@ -28,7 +28,7 @@ interface Express {
   json(options?: { limit?: string }): Handler;
   urlencoded(options: { extended: boolean }): Handler;
 }
-const express = createRequire(__filename)('express') as Express;
+const express = nodeRed.load('express') as Express;
 
 /** Deliveries are signed over these bytes: spacing and key order a parser would not keep. */
 const BODY = '{ "Action":"added",  "ID": 7,\n "Entity" : "{\\"id\\":7}" }';

@@ -6,7 +6,6 @@
  * (403, no message). Runs the package from dist/: run `npm run build` first.
  */
 import { strict as assert } from 'node:assert';
-import { createRequire } from 'node:module';
 
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { waitFor } from '../helpers/node-red-harness';
@@ -16,10 +15,11 @@ import {
   type NodeRedProcessOptions,
 } from '../helpers/node-red-process';
 import { CONNECTION_ID, connectionCredentials, connectionNode } from '../helpers/node-flows';
+import { nodeRed } from '../helpers/node-red-under-test';
 
 const CALLBACKS = 'system/callbacks';
 const TICKETS = 'service/tickets';
-const EXPRESS = createRequire(__filename).resolve('express');
+const EXPRESS = nodeRed.load.resolve('express');
 
 const SETTINGS: { name: string; options: NodeRedProcessOptions }[] = [
   { name: 'the defaults (editor and nodes at /)', options: {} },
