@@ -18,6 +18,7 @@ import * as path from 'node:path';
 
 import type { Browser, Locator, Page } from 'playwright-core';
 
+import { CONFIG_VERSIONS } from '../../src/shared/node-configs';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { nodeRed, type EditorTheme } from '../helpers/node-red-under-test';
 import {
@@ -115,6 +116,7 @@ interface EditorWindow {
       createCompleteNodeSet(): unknown[];
     };
     view: { importNodes(nodes: unknown[], options: Record<string, unknown>): void };
+    editor: { editConfig(name: string, type: string, id: string): void };
     workspaces: { active(): string };
   };
   cwE2E: EditorProbes;
@@ -614,8 +616,11 @@ function editorSuite(theme: EditorTheme): void {
       assert.match(text, new RegExp(`id: ${ticket.id}\\b`));
     });
 
-    it('checks the callback form: a public URL is required, the endpoint is shown, the settings are saved', async function () {
+    it('checks the callback form, then registers the callback, shows its status and a delivery in the debug sidebar', async function () {
       const connection = mustHave(connectionId, 'the connection');
+      const simulator = mustHave(sim, 'the simulator');
+      // Node-RED itself, as ConnectWise would reach it (its node routes are at /, the default).
+      const origin = new URL(mustHave(server, 'Node-RED').url).origin;
       await importFlow([
         {
           id: IDS.callback,
@@ -654,11 +659,11 @@ function editorSuite(theme: EditorTheme): void {
       await page.selectOption('#node-input-level', 'Board');
       await page.locator('.cw-object-id-row').waitFor({ state: 'visible' });
       await page.fill('#node-input-objectId', '1');
-      await publicUrl.fill('https://nodered.example.com');
+      await publicUrl.fill(origin);
       await page.fill('#node-input-path', '/connectwise/help-desk');
       assert.equal(
         await visibleText(page.locator('#node-input-cw-endpoint')),
-        'https://nodered.example.com/connectwise/help-desk',
+        `${origin}/connectwise/help-desk`,
         'the form shows the URL ConnectWise will call',
       );
       assert.equal(
@@ -689,10 +694,66 @@ function editorSuite(theme: EditorTheme): void {
         callbackType: 'Ticket',
         level: 'Board',
         objectId: '1',
-        publicUrl: 'https://nodered.example.com',
+        publicUrl: origin,
         path: '/connectwise/help-desk',
         valid: true,
       });
+
+      await deploy();
+      const status = page.locator(`[id="${IDS.callback}"] .red-ui-flow-node-status-label`);
+      await page
+        .waitForFunction((id) => {
+          const { document } = globalThis as unknown as EditorWindow;
+          const label = document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`);
+          return /^registered #\d+/.test(label?.textContent ?? '');
+        }, IDS.callback)
+        .catch(async () => {
+          throw new Error(
+            `the callback was not registered: status "${await status.textContent()}"`,
+          );
+        });
+      const registered = simulator.store
+        .list('system/callbacks')
+        .filter((record) => record.url === `${origin}/connectwise/help-desk`);
+      assert.equal(registered.length, 1, 'one callback record in ConnectWise');
+      assert.equal(registered[0].type, 'Ticket');
+      assert.equal(registered[0].level, 'Board');
+      assert.equal(registered[0].objectId, 1);
+      assert.match((await status.textContent()) ?? '', new RegExp(`#${registered[0].id}`));
+
+      // A ticket of board 1 changes: ConnectWise posts it, signed, and the node sends it on.
+      const ticket = simulator.store
+        .list(TICKETS)
+        .find((record) => (record.board as { id?: number } | undefined)?.id === 1);
+      const { id: ticketId } = mustHave(ticket, 'a ticket on board 1');
+      const summary = `Editor test: callback for ticket ${ticketId}`;
+      simulator.store.update(TICKETS, ticketId as number, { summary }, 'e2e');
+      for (
+        let waited = 0;
+        !simulator.callbacks.deliveries.some((entry) => entry.id === ticketId);
+        waited += 20
+      ) {
+        if (waited > 10_000) throw new Error('ConnectWise sent no delivery for the changed ticket');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await simulator.callbacks.idle();
+      const delivery = simulator.callbacks.deliveries
+        .filter((entry) => entry.id === ticketId)
+        .at(-1);
+      assert.deepEqual(
+        delivery?.attempts.map((attempt) => attempt.status),
+        [200],
+        `the signed delivery was accepted at the first attempt: ${JSON.stringify(delivery?.attempts)}`,
+      );
+      await showDebugSidebar();
+      const text = await debugMessageText('callbacks');
+      assert.ok(text.includes(summary), `the delivered ticket is shown:\n${text}`);
+      assert.match(text, new RegExp(`id: ${ticketId}\\b`));
+      await page.waitForFunction((id) => {
+        const { document } = globalThis as unknown as EditorWindow;
+        const label = document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`);
+        return / · last \d/.test(label?.textContent ?? '');
+      }, IDS.callback);
     });
 
     it('keeps the typed credentials out of the exported flow, GET /flows and the flows file', async function () {
@@ -797,6 +858,91 @@ function editorSuite(theme: EditorTheme): void {
           .join('\n'),
       );
       assert.equal(keys.handler.length, queries.join('').length, 'every keystroke was timed');
+    });
+
+    it('brings nodes saved by 0.1.0 up to date when their dialogs open', async function () {
+      const ids = { connection: 'e2e.saved010.connection', request: 'e2e.saved010.request' };
+      // As a flow saved by 0.1.0 loads: no version, settings it did not write left out, and no
+      // defaults applied by the editor (only new nodes get those).
+      await page.evaluate(
+        (flow) => {
+          (globalThis as unknown as EditorWindow).RED.view.importNodes(flow, {
+            generateIds: false,
+            notify: false,
+            touchImport: true,
+            applyNodeDefaults: false,
+          });
+        },
+        [
+          {
+            id: ids.connection,
+            type: 'connectwise-connection',
+            name: 'Saved by 0.1.0',
+            site: 'eu',
+            companyId: 'old-msp',
+            timeout: 45,
+          },
+          {
+            id: ids.request,
+            type: 'connectwise-request',
+            z: FLOW_ID,
+            x: 360,
+            y: 480,
+            connection: ids.connection,
+            operationId: 'getServiceTickets',
+            wires: [[]],
+          },
+        ],
+      );
+      await page.mouse.click(600, 650);
+
+      await openNodeDialog(ids.request);
+      assert.equal(
+        await page.locator('#node-input-validateBody').isChecked(),
+        true,
+        '0.1.0 checked bodies when the setting was missing: the box says so',
+      );
+      await page.click('#node-dialog-ok');
+      const request = await page.evaluate(
+        (id) => (globalThis as unknown as EditorWindow).RED.nodes.node(id),
+        ids.request,
+      );
+      assert.equal(request?.version, CONFIG_VERSIONS.request);
+      assert.equal(request?.validateBody, true);
+      assert.equal(request?.responseType, 'auto');
+
+      await page.evaluate(
+        (id) =>
+          (globalThis as unknown as EditorWindow).RED.editor.editConfig(
+            '',
+            'connectwise-connection',
+            id,
+          ),
+        ids.connection,
+      );
+      await page.locator('#node-config-input-maxQueue').waitFor({ state: 'visible' });
+      assert.equal(await page.inputValue('#node-config-input-retries'), '3');
+      assert.equal(
+        await page.inputValue('#node-config-input-timeout'),
+        '45',
+        'a saved value stays',
+      );
+      assert.equal(await page.inputValue('#node-config-input-maxQueue'), '1000');
+      await page.click('#node-config-dialog-ok');
+      await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
+      const connection = await page.evaluate(
+        (id) => (globalThis as unknown as EditorWindow).RED.nodes.node(id),
+        ids.connection,
+      );
+      assert.equal(connection?.version, CONFIG_VERSIONS.connection);
+      assert.equal(connection?.maxQueue, 1000);
+      assert.equal(connection?.maxWait, '');
+      assert.equal(connection?.timeout, 45);
+      assert.equal(
+        await page.evaluate(() => (globalThis as unknown as EditorWindow).RED.nodes.dirty()),
+        true,
+        'the next deploy saves the migrated nodes',
+      );
     });
 
     it('raised no script errors in the editor', function () {

@@ -14,8 +14,9 @@ RED.init(server, {
   userDir: options.userDir,
   flowFile: 'flows.json',
   credentialSecret: options.credentialSecret,
+  // Node-RED's defaults: the editor and the nodes' routes (the callback node's) both at /.
   httpAdminRoot: '/',
-  httpNodeRoot: false,
+  httpNodeRoot: '/',
   uiHost: '127.0.0.1',
   // The welcome tour and the update-check question would cover the workspace.
   editorTheme: { tours: false, projects: { enabled: false } },
@@ -24,7 +25,15 @@ RED.init(server, {
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
   logging: { console: { level: 'info', metrics: false, audit: false } },
 });
-server.on('request', RED.httpAdmin);
+// What red.js does with an express app: the admin app first, then the nodes' routes.
+server.on('request', (req, res) =>
+  RED.httpAdmin(req, res, () =>
+    RED.httpNode(req, res, () => {
+      res.statusCode = 404;
+      res.end();
+    }),
+  ),
+);
 
 let stopping;
 function stop() {

@@ -88,10 +88,11 @@ function callbackNode(config: Partial<CallbackConfig> = {}): Record<string, unkn
 function flow(
   config: Partial<CallbackConfig> = {},
   extra: Record<string, unknown>[] = [],
+  connection: Record<string, unknown> = {},
 ): unknown[] {
   return [
     { id: FLOW_ID, type: 'tab', label: 'callback tests' },
-    connectionNode(sim, { retries: 0 }),
+    connectionNode(sim, { retries: 0, ...connection }),
     callbackNode(config),
     { id: 'out', type: 'helper', z: FLOW_ID },
     ...extra,
@@ -103,10 +104,15 @@ let received: OutMessage[];
 async function deploy(
   config: Partial<CallbackConfig> = {},
   extra: Record<string, unknown>[] = [],
+  connection: Record<string, unknown> = {},
 ): Promise<Node> {
-  await helper.load([connectionModule, capturingCallbackModule, pollModule], flow(config, extra), {
-    ...connectionCredentials(sim),
-  });
+  await helper.load(
+    [connectionModule, capturingCallbackModule, pollModule],
+    flow(config, extra, connection),
+    {
+      ...connectionCredentials(sim),
+    },
+  );
   received = [];
   helper.getNode('out').on('input', (msg: NodeMessage) => received.push(msg as OutMessage));
   const node = helper.getNode('callback');
@@ -370,6 +376,29 @@ function describeCallbackNode(layout: HttpLayout): void {
           assert.ok(!text.includes(sim.credentials.privateKey), 'no secret in a warning');
           assert.ok(!text.includes(sim.callbacks.signingKey), 'no signing key in a warning');
         }
+      });
+
+      it('verifies deliveries when the connection found another codebase than key_url names', async () => {
+        // companyinfo answers the current codebase; ConnectWise's key_url names its own.
+        await deploy({}, [], { discoverCodebase: true, codebase: 'v_unused' });
+        const readsBefore = sim.log.length;
+        newTicket('through a discovered codebase');
+        await waitFor('the message', () => received.length === 1);
+        const [delivery] = sim.callbacks.deliveries;
+        assert.deepEqual(
+          delivery.attempts.map((attempt) => attempt.status),
+          [200],
+        );
+        assert.match(delivery.keyUrl, /\/v4_6_release\/apis\/3\.0\//);
+        const keyReads = sim.log
+          .slice(readsBefore)
+          .filter((entry) => /callbackkeys/i.test(entry.path));
+        assert.equal(
+          keyReads.length,
+          1,
+          "the key was read once, with the connection's credentials",
+        );
+        assert.doesNotMatch(keyReads[0].path, /v4_6_release/, 'through the discovered codebase');
       });
 
       it('refuses a delivery whose key_url is on another host, without contacting it', async () => {

@@ -47,18 +47,37 @@ export interface CallbackConnection {
   getClient(): Promise<CwClient>;
 }
 
+/** An API path of any codebase: `/v4_6_release/apis/3.0/system/callbackKeys/1`. */
+const CODEBASE_API_PATH = /^\/[^/]+\/apis\/3\.0(\/.*)$/i;
+
+/**
+ * The key_url's path below the connection's API base, when the key is the API's to serve: under
+ * the base URL itself, or under another codebase of the same host (ConnectWise names its own
+ * codebase in key_url, the connection may have found another one through companyinfo).
+ */
+function apiPathOf(keyUrl: URL, base: string): string | undefined {
+  const baseUrl = new URL(base);
+  if (keyUrl.origin !== baseUrl.origin) return undefined;
+  const basePath = baseUrl.pathname.replace(/\/+$/, '');
+  if (keyUrl.pathname.toLowerCase().startsWith(`${basePath.toLowerCase()}/`)) {
+    return keyUrl.pathname.slice(basePath.length);
+  }
+  return CODEBASE_API_PATH.exec(keyUrl.pathname)?.[1];
+}
+
 /**
  * Reads `{signing_key}` from a key_url already known to be on the connection's site: through the
- * connection's client when it is under the API base URL, else by a plain GET without credentials.
+ * connection's client (with its credentials) when it is an API path, else by a plain GET without
+ * credentials.
  */
 export function signingKeyFetcher(client: CwClient): SigningKeyFetcher {
   return async (keyUrl) => {
-    const base = client.settings.baseUrl;
     const url = new URL(keyUrl);
-    if (keyUrl.toLowerCase().startsWith(`${base.toLowerCase()}/`)) {
+    const path = apiPathOf(url, client.settings.baseUrl);
+    if (path !== undefined) {
       const response = await client.request({
         method: 'get',
-        path: url.pathname.slice(new URL(base).pathname.replace(/\/+$/, '').length),
+        path,
         query: Object.fromEntries(url.searchParams),
       });
       return signingKeyOf(response.data);
