@@ -12,6 +12,7 @@ import { DEFAULT_CLIENT_ID, DEFAULT_MEMBER, type SimMember } from './authenticat
 import { CallbackDispatcher, type SimCallbacks } from './callbacks';
 import { createClock, type SimClock } from './clock';
 import { FaultList, type FaultSwitch } from './faults';
+import { MemberTokens } from './member-tokens';
 import type { RequestLogEntry } from './request-log';
 import { routeTableFor } from './routes';
 import { seedStore, type SeedSize } from './seed';
@@ -30,6 +31,8 @@ export type {
 export type { SimClock } from './clock';
 export type { FaultKind, FaultMatch, FaultSpec, FaultSwitch, PendingFault } from './faults';
 export type { SeedSize } from './seed';
+export type { CustomFieldDefinition, CustomFieldEntry } from './custom-fields';
+export { CUSTOM_FIELD_DEFINITIONS } from './custom-fields';
 export type { SimMember } from './authentication';
 export type { RequestLogEntry } from './request-log';
 export type { RecordInput, SimRecord, SimStore, StoredContent } from './store';
@@ -54,6 +57,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Request log entries kept (oldest dropped first); default 10,000. */
   logLimit?: number;
+  /** Seconds a member token (`POST /system/members/{id}/tokens`) is valid; default 3,600. */
+  memberTokenSeconds?: number;
 }
 
 export interface SimulatorCredentials {
@@ -110,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     siteUrl,
     timers,
     callbacks,
+    memberTokens: new MemberTokens(clock, options.memberTokenSeconds),
   };
   const server = await startHttpServer(
     createRequestHandler(context),
