@@ -113,9 +113,31 @@ const connectionQueueBounds: MigrationStep = {
   up: (config) => ({ maxWait: '', maxQueue: 1000, ...config }),
 };
 
+/** Connection 3: acting as a member (impersonation) is allowed only where turned on. */
+const connectionImpersonation: MigrationStep = {
+  to: 3,
+  up: (config) => ({ allowImpersonation: false, ...config }),
+};
+
+/**
+ * Request 2: custom field values on answers (off), custom fields to set and a member to act as
+ * (none): a saved request node sends exactly what it sent before.
+ */
+const requestCustomFieldsAndActAs: MigrationStep = {
+  to: 2,
+  up: (config) => ({
+    customFieldValues: false,
+    customFields: '',
+    customFieldsType: 'json',
+    actAs: '',
+    actAsType: 'str',
+    ...config,
+  }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
-  connection: [fromUnversioned('connection'), connectionQueueBounds],
-  request: [fromUnversioned('request')],
+  connection: [fromUnversioned('connection'), connectionQueueBounds, connectionImpersonation],
+  request: [fromUnversioned('request'), requestCustomFieldsAndActAs],
   poll: [fromUnversioned('poll')],
   callback: [fromUnversioned('callback')],
 };
