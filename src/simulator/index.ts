@@ -12,7 +12,7 @@ import { DEFAULT_CLIENT_ID, DEFAULT_MEMBER, type SimMember } from './authenticat
 import { CallbackDispatcher, type SimCallbacks } from './callbacks';
 import { createClock, type SimClock } from './clock';
 import { FaultList, type FaultSwitch } from './faults';
-import { MemberTokens } from './member-tokens';
+import { MemberTokens, type MemberTokenAnswer } from './member-tokens';
 import type { RequestLogEntry } from './request-log';
 import { routeTableFor } from './routes';
 import { seedStore, type SeedSize } from './seed';
@@ -34,6 +34,7 @@ export type { SeedSize } from './seed';
 export type { CustomFieldDefinition, CustomFieldEntry } from './custom-fields';
 export { CUSTOM_FIELD_DEFINITIONS } from './custom-fields';
 export type { SimMember } from './authentication';
+export type { MemberTokenAnswer } from './member-tokens';
 export type { RequestLogEntry } from './request-log';
 export type { RecordInput, SimRecord, SimStore, StoredContent } from './store';
 export { DEFAULT_CLIENT_ID, DEFAULT_MEMBER } from './authentication';
@@ -82,6 +83,8 @@ export interface Simulator {
   clock: SimClock;
   /** Callbacks (webhooks): the deliveries sent, forged and replayed deliveries, key options. */
   callbacks: SimCallbacks;
+  /** Member tokens (impersonation) issued so far. */
+  memberTokens: { issued(): MemberTokenAnswer[] };
   /** Closes the server and every connection, keep-alive ones too. */
   stop(): Promise<void>;
 }
@@ -103,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     companyId: members[0].companyId,
     timers,
   });
+  const memberTokens = new MemberTokens(clock, options.memberTokenSeconds);
   const context: SimContext = {
     routes,
     store,
@@ -115,7 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     siteUrl,
     timers,
     callbacks,
-    memberTokens: new MemberTokens(clock, options.memberTokenSeconds),
+    memberTokens,
   };
   const server = await startHttpServer(
     createRequestHandler(context),
@@ -147,6 +151,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     store,
     clock,
     callbacks,
+    memberTokens,
     stop() {
       stopped ??= (() => {
         callbacks.stop();

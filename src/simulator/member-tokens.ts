@@ -37,6 +37,7 @@ const key = (length: number): string => randomBytes(length).toString('base64url'
 export class MemberTokens {
   /** By public key. */
   private readonly tokens = new Map<string, IssuedToken>();
+  private readonly answers: MemberTokenAnswer[] = [];
 
   constructor(
     private readonly clock: SimClock,
@@ -64,11 +65,18 @@ export class MemberTokens {
       expiresAt,
     };
     this.tokens.set(token.publicKey, token);
-    return {
+    const answer = {
       publicKey: token.publicKey,
       privateKey: token.privateKey,
       expiration: manageTimestamp(new Date(expiresAt)),
     };
+    this.answers.push(answer);
+    return { ...answer };
+  }
+
+  /** Every token issued so far, oldest first (tests look for their keys where none may be). */
+  issued(): MemberTokenAnswer[] {
+    return this.answers.map((answer) => ({ ...answer }));
   }
 
   /** The member a request's keys act as, if they are a token's. */
