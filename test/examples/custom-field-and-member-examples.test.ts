@@ -88,7 +88,7 @@ describe('examples: custom fields and acting as a member', function () {
   });
 
   it('09: sets the posted custom fields on a company and keeps every other one', async () => {
-    await loadExample('09 - Set custom fields on a company from a form.json');
+    await loadExample("09 - Set a company's custom fields.json");
     assert.ok(httpNodeApp, 'the example registered its http in route');
     server = await startLoopbackServer(httpNodeApp);
     const before = customFieldMap(sim.store.get('company/companies', 4)) ?? {};
