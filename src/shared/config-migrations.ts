@@ -135,11 +135,17 @@ const requestCustomFieldsAndActAs: MigrationStep = {
   }),
 };
 
+/** Poll 2 and callback 2: custom field values on messages, off as before. */
+const customFieldValuesOff: MigrationStep = {
+  to: 2,
+  up: (config) => ({ customFieldValues: false, ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
   connection: [fromUnversioned('connection'), connectionQueueBounds, connectionImpersonation],
   request: [fromUnversioned('request'), requestCustomFieldsAndActAs],
-  poll: [fromUnversioned('poll')],
-  callback: [fromUnversioned('callback')],
+  poll: [fromUnversioned('poll'), customFieldValuesOff],
+  callback: [fromUnversioned('callback'), customFieldValuesOff],
 };
 
 for (const kind of Object.keys(MIGRATIONS) as NodeKind[]) {

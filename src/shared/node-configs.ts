@@ -32,8 +32,8 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 export const CONFIG_VERSIONS = {
   connection: 3,
   request: 2,
-  poll: 1,
-  callback: 1,
+  poll: 2,
+  callback: 2,
 } as const satisfies Record<NodeKind, number>;
 
 /** What every saved configuration has. */
@@ -155,6 +155,8 @@ export interface PollConfig extends VersionedConfig {
   start?: PollStart;
   /** ISO date for `start: since`. */
   since?: string;
+  /** Adds `msg.customFields` ({caption: value}) to every change message. */
+  customFieldValues?: boolean;
 }
 
 export interface CallbackConfig extends VersionedConfig {
@@ -174,6 +176,8 @@ export interface CallbackConfig extends VersionedConfig {
   output?: 'entity' | 'refetch';
   /** Seconds a delivery counts as already seen; default 600. */
   dedupeWindow?: number | string;
+  /** Adds `msg.customFields` ({caption: value}) of the record delivered. */
+  customFieldValues?: boolean;
 }
 
 /** A new request node's settings. */
@@ -217,6 +221,7 @@ export const POLL_DEFAULTS = {
   output: 'per-record',
   start: 'now',
   since: '',
+  customFieldValues: false,
 } as const satisfies PollConfig;
 
 /** A new callback node's settings. */
@@ -232,6 +237,7 @@ export const CALLBACK_DEFAULTS = {
   path: '',
   output: 'entity',
   dedupeWindow: 600,
+  customFieldValues: false,
 } as const satisfies CallbackConfig;
 
 /** Each node type's defaults by kind. */

@@ -123,6 +123,19 @@ describe('node configuration versions', () => {
     assert.equal(config.maxQueue, 50);
   });
 
+  it('reads poll and callback nodes saved before custom field values as sending none', () => {
+    for (const kind of ['poll', 'callback'] as const) {
+      const { config, from } = migrateConfig<Record<string, unknown>>(kind, {
+        version: 1,
+        connection: 'c',
+      });
+      assert.equal(from, 1);
+      assert.equal(config.version, 2);
+      assert.equal(config.customFieldValues, false, kind);
+      assert.equal(config.connection, 'c');
+    }
+  });
+
   it('reads a request node saved before custom fields and actAs as sending what it sent', () => {
     const { config, from } = migrateConfig<Record<string, unknown>>('request', {
       version: 1,
