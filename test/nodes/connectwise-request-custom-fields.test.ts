@@ -123,8 +123,8 @@ describe('connectwise-request: custom fields by caption', function () {
     });
     const ticket = sim.store.get('service/tickets', 5);
     const escalated = customFieldMap(ticket)?.Escalated;
-    const { customFields: _dropped, ...rest } = ticket ?? {};
-    void _dropped;
+    const rest: Record<string, unknown> = { ...ticket };
+    delete rest.customFields;
     await answer(node, {
       payload: { ...rest, summary: 'Disk replaced' },
       cw: { customFields: { 'Estimated hours': 1.5 } },
