@@ -148,6 +148,19 @@ describe('simulator: member tokens', () => {
     assert.match((expired.body as ErrorBody).message, /expired/);
   });
 
+  it('enters a time entry as the member', async () => {
+    const token = (await call(sim, 'POST', '/system/members/mlee/tokens')).body as {
+      publicKey: string;
+      privateKey: string;
+    };
+    const entry = await call(sim, 'POST', '/time/entries', {
+      headers: tokenHeaders(token),
+      body: { chargeToId: 1, chargeToType: 'ServiceTicket', timeStart: '2025-06-01T09:00:00Z' },
+    });
+    assert.equal(entry.status, 201, entry.text);
+    assert.equal((entry.body as WithCustomFields)._info.enteredBy, 'mlee');
+  });
+
   it('answers 404 for a member that does not exist', async () => {
     const answer = await call(sim, 'POST', '/system/members/nobody/tokens');
     assert.equal(answer.status, 404);
