@@ -11,6 +11,7 @@ import axios, { type AxiosAdapter, type AxiosInstance, type AxiosResponse } from
 
 import { CwError } from './errors';
 import type { ClientLog, ClientSettings, CwResponse, PreparedRequest } from './http-types';
+import { MemberTokenCache, checkMemberIdentifier, type MemberToken } from './member-tokens';
 import { pageThrough, type CwPage, type PagingOptions } from './paging';
 import { LimiterStoppedError, RateLimiter } from './rate-limit';
 import { connectionSecrets, redactError, redactSecrets } from './redaction';
@@ -55,7 +56,11 @@ export interface LimiterStats {
 export class CwClient {
   readonly settings: ClientSettings;
   private readonly log: ClientLog;
-  private readonly secrets: string[];
+  private readonly connectionSecrets: string[];
+  /** The connection's secrets and every member token's keys, longest first. */
+  private secrets: string[];
+  private readonly tokenSecrets = new Map<MemberToken, string[]>();
+  private readonly memberTokens: MemberTokenCache;
   private readonly ownHeaders: ConnectionHeaders;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
@@ -65,12 +70,17 @@ export class CwClient {
 
   constructor(settings: ClientSettings, options: CwClientOptions = {}) {
     this.settings = { ...settings, baseUrl: settings.baseUrl.replace(/\/+$/, '') };
-    this.secrets = connectionSecrets(settings);
+    this.connectionSecrets = connectionSecrets(settings);
+    this.secrets = this.connectionSecrets;
     const log = options.log;
     this.log = log
       ? (level, message) => log(level, redactSecrets(message, this.secrets))
       : () => undefined;
     this.ownHeaders = connectionHeaders(settings);
+    this.memberTokens = new MemberTokenCache(
+      (request) => this.request(request),
+      (token, replaced) => this.maskToken(token, replaced),
+    );
 
     this.httpAgent = new http.Agent({ keepAlive: true });
     this.httpsAgent = new https.Agent({ keepAlive: true });
@@ -118,7 +128,58 @@ export class CwClient {
   }
 
   async request<T = unknown>(req: PreparedRequest): Promise<CwResponse<T>> {
-    const wire = toWireRequest(req, this.settings.baseUrl, this.ownHeaders);
+    if (req.actAs === undefined) return this.send<T>(req, this.ownHeaders);
+    const member = this.impersonated(req.actAs);
+    const { token, cached } = await this.memberTokens.tokenFor(member);
+    try {
+      return await this.send<T>(req, this.memberHeaders(token));
+    } catch (err) {
+      // A cached token ConnectWise no longer takes (revoked, clock skew): a new one, once.
+      if (!cached || !(err instanceof CwError) || err.statusCode !== 401) throw err;
+      this.memberTokens.forget(member, token);
+      const fresh = await this.memberTokens.tokenFor(member);
+      return this.send<T>(req, this.memberHeaders(fresh.token));
+    }
+  }
+
+  /** The member to act as; refused when the connection does not allow impersonation. */
+  private impersonated(actAs: string): string {
+    const member = checkMemberIdentifier(actAs);
+    if (!this.settings.allowImpersonation) {
+      throw new CwError(
+        'CONFIG',
+        `actAs: this connection does not allow acting as a member; turn on "Allow acting as a member" (allowImpersonation) in the connection to send as "${member}"`,
+        { field: 'actAs' },
+      );
+    }
+    return member;
+  }
+
+  private memberHeaders(token: MemberToken): ConnectionHeaders {
+    return connectionHeaders({
+      ...this.settings,
+      publicKey: token.publicKey,
+      privateKey: token.privateKey,
+    });
+  }
+
+  /** Adds a new token's keys to the masked secrets (and drops the token it replaces). */
+  private maskToken(token: MemberToken, replaced?: MemberToken): void {
+    if (replaced) this.tokenSecrets.delete(replaced);
+    this.tokenSecrets.set(
+      token,
+      connectionSecrets({
+        ...this.settings,
+        publicKey: token.publicKey,
+        privateKey: token.privateKey,
+      }),
+    );
+    const all = new Set([...this.connectionSecrets, ...[...this.tokenSecrets.values()].flat()]);
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  private async send<T>(req: PreparedRequest, headers: ConnectionHeaders): Promise<CwResponse<T>> {
+    const wire = toWireRequest(req, this.settings.baseUrl, headers);
     if (this.closed) throw this.redacted(closedError(wire));
     let response: AxiosResponse;
     try {
@@ -145,6 +206,7 @@ export class CwClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.memberTokens.clear();
     this.limiter.stop();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();

@@ -142,6 +142,7 @@ export function resolveClientSettings(
     maxWaitMs: Math.round(readNumber(config, 'maxWait') * 1000),
     maxQueue: readNumber(config, 'maxQueue'),
     removeNulls: config.removeNulls !== false,
+    allowImpersonation: config.allowImpersonation === true,
   };
 }
 

@@ -13,7 +13,8 @@ export type CwErrorCode =
   | 'NOT_API' // the site answered a web page, not the API
   | 'INVALID_RESPONSE' // the server's answer could not be read
   | 'QUEUE_TIMEOUT' // waited its longest in the connection's queue: not sent
-  | 'QUEUE_FULL'; // the connection's queue was full: not sent
+  | 'QUEUE_FULL' // the connection's queue was full: not sent
+  | 'CONFLICT'; // the record kept changing while an update was merged: not sent
 
 export interface CwErrorDetail {
   code?: string;

@@ -13,6 +13,8 @@ export interface PreparedRequest {
   /** `binary` answers a Buffer; `json` parses JSON (an empty body is `null`). */
   responseType?: 'json' | 'binary';
   operationId?: string;
+  /** The member (identifier) to act as: sent with that member's token (impersonation). */
+  actAs?: string;
 }
 
 export interface CwResponse<T = unknown> {
@@ -44,6 +46,8 @@ export interface ClientSettings {
   /** Most requests waiting in the connection's queue; unset: no bound. */
   maxQueue?: number;
   removeNulls: boolean;
+  /** Requests may act as a member (`actAs`), sent with that member's token. */
+  allowImpersonation?: boolean;
 }
 
 export type LogLevel = 'debug' | 'warn';

@@ -9,9 +9,11 @@ import { NODE_DEFAULTS, NODE_TYPES, type NodeKind } from '../shared/node-configs
 import {
   numberInRange,
   validateApiVersion,
+  validateActAs,
   validateBody,
   validateCallbackPath,
   validateCount,
+  validateCustomFields,
   validateHost,
   validateInterval,
   validateObjectId,
@@ -56,6 +58,8 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     params: { validate: validateParams },
     body: { validate: validateBody },
     recordLimit: { validate: validateCount },
+    customFields: { validate: validateCustomFields },
+    actAs: { validate: validateActAs },
   },
   poll: {
     connection: connectionProperty,

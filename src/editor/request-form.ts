@@ -35,6 +35,7 @@ export function prepareRequestForm(node: RequestNode): void {
     }),
   };
   dialogs.set(node, dialog);
+  prepareCustomFieldsAndActAs(node);
 
   // Until the detail arrives, show the sections the saved settings use. Node-RED sizes the
   // dialog after this function, so nothing here asks for a resize.
@@ -50,6 +51,24 @@ export function prepareRequestForm(node: RequestNode): void {
     showRecordLimit();
     RED.tray.resize();
   });
+}
+
+/** The custom fields to set and the member to act as: typed inputs, read per message. */
+function prepareCustomFieldsAndActAs(node: RequestNode): void {
+  $('#node-input-customFields')
+    .attr('placeholder', node._('connectwise-request.placeholder.customFields'))
+    .typedInput({
+      default: REQUEST_DEFAULTS.customFieldsType,
+      types: ['json', 'msg', 'flow', 'global', 'jsonata'],
+      typeField: '#node-input-customFieldsType',
+    });
+  $('#node-input-actAs')
+    .attr('placeholder', node._('connectwise-request.placeholder.actAs'))
+    .typedInput({
+      default: REQUEST_DEFAULTS.actAsType,
+      types: ['str', 'msg', 'flow', 'global', 'env', 'jsonata'],
+      typeField: '#node-input-actAsType',
+    });
 }
 
 function showRecordLimit(): void {

@@ -61,6 +61,40 @@ export function validateBody(
   }
 }
 
+/**
+ * Custom fields to set: empty (none), JSON of caption: value, or where to read them per message
+ * (the runtime checks what it reads). Written out so an empty JSON input is not refused.
+ */
+export function validateCustomFields(
+  this: Partial<RequestConfig>,
+  value: string | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  const type = formValue('customFieldsType') ?? this.customFieldsType ?? 'json';
+  if (isBlank(value)) return true;
+  if (type !== 'json') return true;
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return true;
+    return 'customFields: must be an object of caption: value, like {"Contract level": "Gold"}';
+  } catch (err) {
+    return `customFields: not valid JSON (${(err as Error).message})`;
+  }
+}
+
+/** The member to act as: empty (the API member), a member identifier, or where to read it. */
+export function validateActAs(
+  this: Partial<RequestConfig>,
+  value: string | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  const type = formValue('actAsType') ?? this.actAsType ?? 'str';
+  if (isBlank(value) || type !== 'str') return true;
+  return /^[^/\\?#%\s]+$/.test(String(value).trim())
+    ? true
+    : 'actAs: must be a member identifier, like jsmith';
+}
+
 /** Empty, or a whole number of zero or more. */
 export function validateCount(value: unknown, _options?: ValidatorOptions): Validity {
   if (isBlank(value)) return true;

@@ -113,11 +113,39 @@ const connectionQueueBounds: MigrationStep = {
   up: (config) => ({ maxWait: '', maxQueue: 1000, ...config }),
 };
 
+/** Connection 3: acting as a member (impersonation) is allowed only where turned on. */
+const connectionImpersonation: MigrationStep = {
+  to: 3,
+  up: (config) => ({ allowImpersonation: false, ...config }),
+};
+
+/**
+ * Request 2: custom field values on answers (off), custom fields to set and a member to act as
+ * (none): a saved request node sends exactly what it sent before.
+ */
+const requestCustomFieldsAndActAs: MigrationStep = {
+  to: 2,
+  up: (config) => ({
+    customFieldValues: false,
+    customFields: '',
+    customFieldsType: 'json',
+    actAs: '',
+    actAsType: 'str',
+    ...config,
+  }),
+};
+
+/** Poll 2 and callback 2: custom field values on messages, off as before. */
+const customFieldValuesOff: MigrationStep = {
+  to: 2,
+  up: (config) => ({ customFieldValues: false, ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
-  connection: [fromUnversioned('connection'), connectionQueueBounds],
-  request: [fromUnversioned('request')],
-  poll: [fromUnversioned('poll')],
-  callback: [fromUnversioned('callback')],
+  connection: [fromUnversioned('connection'), connectionQueueBounds, connectionImpersonation],
+  request: [fromUnversioned('request'), requestCustomFieldsAndActAs],
+  poll: [fromUnversioned('poll'), customFieldValuesOff],
+  callback: [fromUnversioned('callback'), customFieldValuesOff],
 };
 
 for (const kind of Object.keys(MIGRATIONS) as NodeKind[]) {

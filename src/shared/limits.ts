@@ -57,6 +57,18 @@ export const CALLBACK_DESCRIPTION_MAX_LENGTH = 100;
 /** Records `all` reads into one array when the node names no limit. */
 export const ALL_PAGES_DEFAULT_RECORD_LIMIT = 10000;
 
+/**
+ * Reads of a record before its custom fields are written: when the record changed between the
+ * read and the write, it is read and merged once more, then the write fails with CONFLICT.
+ */
+export const CUSTOM_FIELD_WRITE_ATTEMPTS = 2;
+
+/**
+ * A member token (impersonation) is renewed this long before its `expiration`, so a request never
+ * goes out with a token that expires on the way.
+ */
+export const MEMBER_TOKEN_RENEW_MARGIN_MS = 5 * 60 * 1000;
+
 /** `must be between 1 and 600 seconds`, `must be a whole number`: what is wrong with `value`. */
 export function rangeProblem(range: NumberRange, value: number): string | undefined {
   if (!Number.isFinite(value)) return 'must be a number';

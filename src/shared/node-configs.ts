@@ -30,10 +30,10 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 
 /** The version of each node type's saved configuration that this package writes. */
 export const CONFIG_VERSIONS = {
-  connection: 2,
-  request: 1,
-  poll: 1,
-  callback: 1,
+  connection: 3,
+  request: 2,
+  poll: 2,
+  callback: 2,
 } as const satisfies Record<NodeKind, number>;
 
 /** What every saved configuration has. */
@@ -70,6 +70,8 @@ export interface ConnectionConfig extends VersionedConfig {
   /** `bundled` (the package's catalog) or `file` (another version of the OpenAPI document). */
   openapiSource?: 'bundled' | 'file';
   openapiPath?: string;
+  /** Requests may act as a member (`msg.cw.actAs`) with that member's token; off by default. */
+  allowImpersonation?: boolean;
 }
 
 /**
@@ -95,6 +97,7 @@ export const CONNECTION_DEFAULTS = {
   removeNulls: true,
   openapiSource: 'bundled',
   openapiPath: '',
+  allowImpersonation: false,
 } as const satisfies ConnectionConfig;
 
 export interface ConnectionCredentials {
@@ -118,7 +121,20 @@ export interface RequestConfig extends VersionedConfig {
   paging?: PagingMode;
   /** Most records fetched in `all`, `per-page` and `per-record` modes; 0 = no limit. */
   recordLimit?: number | string;
+  /** Adds `msg.customFields` ({caption: value}) to answers with custom fields. */
+  customFieldValues?: boolean;
+  /** Custom fields to set by caption on a create or update; empty: none (msg.cw.customFields). */
+  customFields?: string;
+  customFieldsType?: CustomFieldsInputType;
+  /** The member to act as; empty: the connection's own member (msg.cw.actAs). */
+  actAs?: string;
+  actAsType?: ActAsInputType;
 }
+
+/** How the request node's custom fields setting is given: JSON, or read per message. */
+export type CustomFieldsInputType = 'json' | 'msg' | 'flow' | 'global' | 'jsonata';
+/** How the request node's member to act as is given: text, or read per message. */
+export type ActAsInputType = 'str' | 'msg' | 'flow' | 'global' | 'env' | 'jsonata';
 
 export interface PollConfig extends VersionedConfig {
   connection: string;
@@ -139,6 +155,8 @@ export interface PollConfig extends VersionedConfig {
   start?: PollStart;
   /** ISO date for `start: since`. */
   since?: string;
+  /** Adds `msg.customFields` ({caption: value}) to every change message. */
+  customFieldValues?: boolean;
 }
 
 export interface CallbackConfig extends VersionedConfig {
@@ -158,6 +176,8 @@ export interface CallbackConfig extends VersionedConfig {
   output?: 'entity' | 'refetch';
   /** Seconds a delivery counts as already seen; default 600. */
   dedupeWindow?: number | string;
+  /** Adds `msg.customFields` ({caption: value}) of the record delivered. */
+  customFieldValues?: boolean;
 }
 
 /** A new request node's settings. */
@@ -175,6 +195,11 @@ export const REQUEST_DEFAULTS = {
   paging: 'page',
   /** Empty: 10,000 in `all` mode, no limit when streaming. */
   recordLimit: '',
+  customFieldValues: false,
+  customFields: '',
+  customFieldsType: 'json',
+  actAs: '',
+  actAsType: 'str',
 } as const satisfies RequestConfig;
 
 /** A new poll node's settings. */
@@ -196,6 +221,7 @@ export const POLL_DEFAULTS = {
   output: 'per-record',
   start: 'now',
   since: '',
+  customFieldValues: false,
 } as const satisfies PollConfig;
 
 /** A new callback node's settings. */
@@ -211,6 +237,7 @@ export const CALLBACK_DEFAULTS = {
   path: '',
   output: 'entity',
   dedupeWindow: 600,
+  customFieldValues: false,
 } as const satisfies CallbackConfig;
 
 /** Each node type's defaults by kind. */

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import { unauthorized } from './manage-errors';
+import type { MemberTokens } from './member-tokens';
 import { DEFAULT_ACTOR } from './store';
 
 export interface SimMember {
@@ -21,8 +22,15 @@ export const DEFAULT_MEMBER: SimMember = {
   privateKey: 'simPrivateKey',
 };
 
-/** The member the request's credentials name; a 401 ManageHttpError otherwise. */
-export function authenticate(members: SimMember[], headers: IncomingMessage['headers']): SimMember {
+/**
+ * The member the request's credentials name (an API member's keys, or a member token's); a 401
+ * ManageHttpError otherwise.
+ */
+export function authenticate(
+  members: SimMember[],
+  headers: IncomingMessage['headers'],
+  tokens?: MemberTokens,
+): SimMember {
   const header = headers.authorization;
   if (!header || !/^basic\s+/i.test(header)) {
     throw unauthorized(
@@ -39,12 +47,19 @@ export function authenticate(members: SimMember[], headers: IncomingMessage['hea
   }
   const companyId = user.slice(0, plus).toLowerCase();
   const publicKey = user.slice(plus + 1);
-  const member = members.find(
+  let member = members.find(
     (candidate) =>
       candidate.companyId.toLowerCase() === companyId &&
       candidate.publicKey === publicKey &&
       candidate.privateKey === password,
   );
+  if (!member && tokens) {
+    const token = tokens.lookup(companyId, publicKey, password);
+    if (token && 'expired' in token) {
+      throw unauthorized('Invalid credentials: the member token has expired');
+    }
+    member = token?.member;
+  }
   if (!member) {
     throw unauthorized('Invalid credentials: check the company id, public key and private key');
   }

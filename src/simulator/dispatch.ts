@@ -4,13 +4,14 @@
  * operation's handler runs.
  */
 import { errorAnswer, jsonAnswer, type Answer } from './answers';
-import { authenticate } from './authentication';
+import { authenticate, type SimMember } from './authentication';
 import { answerBinary, uploadDocument } from './binary-handlers';
 import { CALLBACK_KEY_PATTERN } from './callbacks';
 import { COMPANY_INFO_PATTERN, answerCompanyInfo } from './company-info';
 import { handleControl, isControlPath } from './control-handlers';
 import { answerCount, answerList, answerSearch } from './list-handlers';
 import { notFound } from './manage-errors';
+import { MEMBER_TOKEN_PATTERN } from './member-tokens';
 import {
   acknowledgeAction,
   createRecord,
@@ -28,7 +29,12 @@ import type { OperationHandler, SimContext } from './simulator-context';
 interface OwnRoute {
   method: string;
   pattern: RegExp;
-  answer(context: SimContext, request: SimRequest, captures: RegExpExecArray): Answer;
+  answer(
+    context: SimContext,
+    request: SimRequest,
+    captures: RegExpExecArray,
+    member?: SimMember,
+  ): Answer;
 }
 
 /** Outside the API base; no credentials needed. */
@@ -51,6 +57,19 @@ const API_ROUTES: OwnRoute[] = [
       if (!answer) throw notFound(`No callback key with id ${keyId}`);
       return jsonAnswer(200, answer);
     },
+  },
+  {
+    method: 'POST',
+    pattern: MEMBER_TOKEN_PATTERN,
+    answer: (context, _request, [, identifier], member) =>
+      jsonAnswer(
+        200,
+        context.memberTokens.issue(
+          context.store,
+          member?.companyId ?? context.members[0].companyId,
+          decodeURIComponent(identifier),
+        ),
+      ),
   },
 ];
 
@@ -102,9 +121,9 @@ export function dispatch(context: SimContext, request: SimRequest): Answer {
   if (site) return site.route.answer(context, request, site.captures);
   const { apiPath } = request;
   if (apiPath === undefined) return noResource(context, request);
-  const member = authenticate(context.members, request.headers);
+  const member = authenticate(context.members, request.headers, context.memberTokens);
   const own = ownRoute(API_ROUTES, request.method, apiPath);
-  if (own) return own.route.answer(context, request, own.captures);
+  if (own) return own.route.answer(context, request, own.captures, member);
   const match = context.routes.match(request.method, apiPath);
   if (!match) return noResource(context, request);
   return handlerFor(match.operation)(context, matchedRequest(request, apiPath, member, match));

@@ -12,6 +12,7 @@ import { DEFAULT_CLIENT_ID, DEFAULT_MEMBER, type SimMember } from './authenticat
 import { CallbackDispatcher, type SimCallbacks } from './callbacks';
 import { createClock, type SimClock } from './clock';
 import { FaultList, type FaultSwitch } from './faults';
+import { MemberTokens, type MemberTokenAnswer } from './member-tokens';
 import type { RequestLogEntry } from './request-log';
 import { routeTableFor } from './routes';
 import { seedStore, type SeedSize } from './seed';
@@ -30,7 +31,10 @@ export type {
 export type { SimClock } from './clock';
 export type { FaultKind, FaultMatch, FaultSpec, FaultSwitch, PendingFault } from './faults';
 export type { SeedSize } from './seed';
+export type { CustomFieldDefinition, CustomFieldEntry } from './custom-fields';
+export { CUSTOM_FIELD_DEFINITIONS } from './custom-fields';
 export type { SimMember } from './authentication';
+export type { MemberTokenAnswer } from './member-tokens';
 export type { RequestLogEntry } from './request-log';
 export type { RecordInput, SimRecord, SimStore, StoredContent } from './store';
 export { DEFAULT_CLIENT_ID, DEFAULT_MEMBER } from './authentication';
@@ -54,6 +58,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Request log entries kept (oldest dropped first); default 10,000. */
   logLimit?: number;
+  /** Seconds a member token (`POST /system/members/{id}/tokens`) is valid; default 3,600. */
+  memberTokenSeconds?: number;
 }
 
 export interface SimulatorCredentials {
@@ -77,6 +83,8 @@ export interface Simulator {
   clock: SimClock;
   /** Callbacks (webhooks): the deliveries sent, forged and replayed deliveries, key options. */
   callbacks: SimCallbacks;
+  /** Member tokens (impersonation) issued so far. */
+  memberTokens: { issued(): MemberTokenAnswer[] };
   /** Closes the server and every connection, keep-alive ones too. */
   stop(): Promise<void>;
 }
@@ -98,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     companyId: members[0].companyId,
     timers,
   });
+  const memberTokens = new MemberTokens(clock, options.memberTokenSeconds);
   const context: SimContext = {
     routes,
     store,
@@ -110,6 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     siteUrl,
     timers,
     callbacks,
+    memberTokens,
   };
   const server = await startHttpServer(
     createRequestHandler(context),
@@ -141,6 +151,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     store,
     clock,
     callbacks,
+    memberTokens,
     stop() {
       stopped ??= (() => {
         callbacks.stop();

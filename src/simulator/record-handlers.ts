@@ -1,6 +1,7 @@
 /** One record of a collection: create, get, replace, patch, delete; singletons and actions. */
 import { jsonAnswer, type Answer } from './answers';
 import { CALLBACKS_COLLECTION, assertNewCallback } from './callbacks';
+import { withCustomFields } from './custom-fields';
 import { applyJsonPatch } from './json-patch';
 import { invalidObject, resourceName, type ManageErrorDetail } from './manage-errors';
 import { parseFields, projectFields } from './query';
@@ -58,7 +59,7 @@ function prepareRecord(
   const references = referenceContext(context);
   let prepared = creating ? applyCreateDefaults(references, schemaName, record) : record;
   prepared = resolveReferences(references, schemaName, prepared);
-  return applyDerivedFields(references, schemaName, prepared);
+  return withCustomFields(schemaName, applyDerivedFields(references, schemaName, prepared));
 }
 
 /** `POST <collection>` with a JSON record. */

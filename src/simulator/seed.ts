@@ -5,6 +5,7 @@
  */
 import { SAMPLE_PNG, contentTypeForFileName, samplePdf } from './binary-assets';
 import { manageTimestamp } from './clock';
+import { customFieldsOf, type CustomFieldEntry } from './custom-fields';
 import { COLLECTIONS, referenceTo, statusCollection } from './references';
 import { MANAGE_RELEASE } from './site';
 import type { MemoryStore, RecordInput, SimRecord } from './store';
@@ -220,6 +221,21 @@ export const SEED_DOCUMENTS: { title: string; fileName: string; bytes: () => Buf
 
 const DAY_SECONDS = 86400;
 
+const CONTRACT_LEVELS = ['Gold', 'Silver', 'Bronze'];
+
+/** A customer's custom fields, from its position alone (the random sequence stays as it was). */
+function companyCustomFields(index: number, nowSeconds: number): CustomFieldEntry[] {
+  const seats = 5 + ((index * 7) % 40);
+  const renewalDay = Math.floor(nowSeconds / DAY_SECONDS) + 30 + ((index * 13) % 300);
+  return customFieldsOf('Company', {
+    'Contract level': CONTRACT_LEVELS[index % CONTRACT_LEVELS.length],
+    Seats: seats,
+    'Renewal date': manageTimestamp(new Date(renewalDay * DAY_SECONDS * 1000)),
+    'Managed firewall': index % 2 === 0,
+    'Monthly fee': seats * 42.5,
+  });
+}
+
 export function seedStore(store: MemoryStore, options: SeedOptions): void {
   const size = { ...DEFAULT_SEED_SIZE, ...options.size };
   const random = randomSource(options.seed);
@@ -342,6 +358,7 @@ export function seedStore(store: MemoryStore, options: SeedOptions): void {
         website: `https://www.${domain}`,
         territory: { id: 1, name: 'Northwest' },
         deletedFlag: false,
+        customFields: companyCustomFields(i, nowSeconds),
         _info: infoFor((200 + random() * 300) * DAY_SECONDS, 'jsmith'),
       }),
     );
@@ -504,16 +521,7 @@ function seedTickets(
   if (size.tickets <= 0 || refs.companies.length === 0) return;
   const stamp = (seconds: number): string => manageTimestamp(new Date(seconds * 1000));
   // Custom fields are shared between tickets: records are replaced, never mutated.
-  const escalated = [true, false].map((value) => [
-    {
-      id: 1,
-      caption: 'Escalated',
-      type: 'Checkbox',
-      entryMethod: 'EntryField',
-      numberOfDecimals: 0,
-      value,
-    },
-  ]);
+  const escalated = [true, false].map((value) => customFieldsOf('Ticket', { Escalated: value }));
   const sources = ['Email', 'Phone', 'Portal'].map((name, index) => ({ id: index + 1, name }));
   const span = 30 * DAY_SECONDS;
   const start = nowSeconds - span;

@@ -4,6 +4,7 @@ import type { SimMember } from './authentication';
 import type { CallbackDispatcher } from './callbacks';
 import type { SimClock } from './clock';
 import type { FaultList } from './faults';
+import type { MemberTokens } from './member-tokens';
 import type { RequestLogEntry } from './request-log';
 import type { RouteTable } from './routes';
 import type { ApiRequest } from './sim-request';
@@ -23,6 +24,8 @@ export interface SimContext {
   timers: SimTimers;
   /** Sends callback deliveries and serves their signing keys. */
   callbacks: CallbackDispatcher;
+  /** Member tokens issued for impersonation. */
+  memberTokens: MemberTokens;
 }
 
 /** Answers one operation; throws a ManageHttpError to answer an error. */

@@ -52,6 +52,8 @@ describe('resolveClientSettings', () => {
       maxWaitMs: 30000,
       maxQueue: 1000,
       removeNulls: true,
+      // Acting as a member is allowed only where the connection turns it on.
+      allowImpersonation: false,
     });
   });
 

@@ -79,6 +79,20 @@ function textOf(value: unknown): string {
   });
 }
 
+/** Adds the keys of member tokens (impersonation) to what must never be seen. */
+function forbidMemberTokens(tokens: { publicKey: string; privateKey: string }[]): void {
+  for (const { publicKey, privateKey } of tokens) {
+    for (const secret of [publicKey, privateKey]) {
+      FORBIDDEN.push(
+        { label: `member token key ${secret.slice(0, 3)}…`, text: secret },
+        { label: `member token key (base64)`, text: base64(secret) },
+      );
+    }
+    const user = `${COMPANY}+${publicKey}`;
+    FORBIDDEN.push({ label: 'Basic member token', text: base64(`${user}:${privateKey}`) });
+  }
+}
+
 function secretsIn(text: string): string[] {
   return FORBIDDEN.filter((secret) => text.includes(secret.text)).map((secret) => secret.label);
 }
@@ -151,12 +165,23 @@ function secretsFlow(): FlowNode[] {
     connection('conn-good'),
     connection('conn-wrong'),
     connection('conn-return', { returnFailures: true }),
+    connection('conn-members', { allowImpersonation: true }),
     request('read', 'conn-good', {
       operationId: 'getServiceTicketsById',
       params: [{ name: 'id', type: 'msg', value: 'ticketId' }],
     }),
     request('create', 'conn-good', { operationId: 'postServiceTickets' }),
     request('wrong-key', 'conn-wrong', { operationId: 'getSystemInfo' }),
+    request('as-member', 'conn-members', {
+      operationId: 'postServiceTicketsByParentIdNotes',
+      params: [{ name: 'parentId', type: 'num', value: '1' }],
+      actAs: 'member',
+      actAsType: 'msg',
+    }),
+    request('set-fields', 'conn-members', {
+      operationId: 'patchCompanyCompaniesById',
+      params: [{ name: 'id', type: 'num', value: '2' }],
+    }),
     request('return-failure', 'conn-return', { operationId: 'getSystemInfo' }),
     {
       id: 'poll',
@@ -198,6 +223,7 @@ const CREDENTIALS: Record<string, Record<string, string>> = {
   'conn-good': GOOD_CREDENTIALS,
   'conn-wrong': { ...GOOD_CREDENTIALS, privateKey: WRONG_PRIVATE_KEY },
   'conn-return': { ...GOOD_CREDENTIALS, publicKey: WRONG_PUBLIC_KEY },
+  'conn-members': GOOD_CREDENTIALS,
 };
 
 /** What each step sends: [node id, message, faults to switch on first]. */
@@ -238,6 +264,37 @@ const STEPS: Step[] = [
   { label: 'invalid body', node: 'create', msg: { payload: { summary: 7 } }, expect: 'error' },
   { label: '401 wrong private key', node: 'wrong-key', msg: {}, expect: 'error' },
   { label: '401 returned as a message', node: 'return-failure', msg: {}, expect: 'answer' },
+  {
+    label: 'a note as a member',
+    node: 'as-member',
+    msg: { member: 'jsmith', payload: { text: 'Done.' } },
+    expect: 'answer',
+  },
+  {
+    label: '500 on a note as a member',
+    node: 'as-member',
+    msg: { member: 'jsmith', payload: { text: 'Done.' } },
+    fault: { kind: 500, match: { method: 'POST', path: '/service/tickets/1/notes' } },
+    expect: 'error',
+  },
+  {
+    label: 'a member that does not exist',
+    node: 'as-member',
+    msg: { member: 'nobody', payload: { text: 'Done.' } },
+    expect: 'error',
+  },
+  {
+    label: 'a custom field set as a member',
+    node: 'set-fields',
+    msg: { cw: { actAs: 'mlee', customFields: { Seats: 30 } } },
+    expect: 'answer',
+  },
+  {
+    label: 'an unknown custom field as a member',
+    node: 'set-fields',
+    msg: { cw: { actAs: 'mlee', customFields: { Sets: 30 } } },
+    expect: 'error',
+  },
   { label: 'poll', node: 'poll', msg: {}, expect: 'answer' },
   { label: 'poll 500', node: 'poll', msg: {}, fault: { kind: 500 }, expect: 'error' },
 ];
@@ -383,6 +440,9 @@ describe('reliability: secrets', function () {
     });
 
     it('shows no secret in statuses, errors, logs, messages, the sidebar, the simulator log or admin answers', () => {
+      const tokens = sim.memberTokens.issued();
+      assert.ok(tokens.length >= 2, 'member tokens were issued for jsmith and mlee');
+      forbidMemberTokens(tokens);
       const argsOf = (spy: Spy): unknown[] => spy.getCalls().map((call) => call.args);
       assertNoSecrets('node status texts', argsOf(spies.status));
       assertNoSecrets('node.error texts', argsOf(spies.error));

@@ -104,10 +104,52 @@ describe('node configuration versions', () => {
       timeout: 45,
     });
     assert.equal(from, 1);
-    assert.equal(config.version, 2);
+    assert.equal(config.version, CONFIG_VERSIONS.connection);
     assert.equal(config.maxWait, '', 'waits at most the timeout');
     assert.equal(config.maxQueue, 1000);
     assert.equal(config.timeout, 45);
+  });
+
+  it('does not let a connection saved before impersonation act as a member', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('connection', {
+      version: 2,
+      site: 'na',
+      companyId: 'msp',
+      maxQueue: 50,
+    });
+    assert.equal(from, 2);
+    assert.equal(config.version, 3);
+    assert.equal(config.allowImpersonation, false);
+    assert.equal(config.maxQueue, 50);
+  });
+
+  it('reads poll and callback nodes saved before custom field values as sending none', () => {
+    for (const kind of ['poll', 'callback'] as const) {
+      const { config, from } = migrateConfig<Record<string, unknown>>(kind, {
+        version: 1,
+        connection: 'c',
+      });
+      assert.equal(from, 1);
+      assert.equal(config.version, 2);
+      assert.equal(config.customFieldValues, false, kind);
+      assert.equal(config.connection, 'c');
+    }
+  });
+
+  it('reads a request node saved before custom fields and actAs as sending what it sent', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('request', {
+      version: 1,
+      operationId: 'patchCompanyCompaniesById',
+      paging: 'page',
+    });
+    assert.equal(from, 1);
+    assert.equal(config.version, 2);
+    assert.equal(config.customFieldValues, false);
+    assert.equal(config.customFields, '');
+    assert.equal(config.customFieldsType, 'json');
+    assert.equal(config.actAs, '');
+    assert.equal(config.actAsType, 'str');
+    assert.equal(config.operationId, 'patchCompanyCompaniesById');
   });
 
   it('leaves a current configuration alone, and never changes the one it is given', () => {

@@ -8,6 +8,7 @@ import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 
 import { bodyDigest } from '../../core/callback-dedup';
 import type { CallbackDelivery } from '../../core/callback-payload';
+import { customFieldMap } from '../../core/custom-fields';
 import { CallbackReceiver } from '../../core/callback-receiver';
 import {
   ensureCallbackRegistration,
@@ -334,6 +335,11 @@ export class CallbackRuntime {
         reportFailure(this.node, err, (error) => this.node.error(error, msg));
         return;
       }
+    }
+    if (this.settings.customFieldValues) {
+      const values = customFieldMap(msg.payload);
+      if (values !== undefined)
+        (msg as NodeMessage & { customFields?: unknown }).customFields = values;
     }
     if (!this.closed) this.node.send(msg);
   }

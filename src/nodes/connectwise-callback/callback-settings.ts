@@ -30,6 +30,8 @@ export interface CallbackSettings {
   serverPath: string;
   output: CallbackOutput;
   dedupeWindowMs: number;
+  /** Messages carry `msg.customFields` ({caption: value}) of the record. */
+  customFieldValues: boolean;
 }
 
 export function defaultCallbackPath(nodeId: string): string {
@@ -150,5 +152,6 @@ export function resolveCallbackSettings(
     serverPath: serverPathOf(httpNodeRoot, routePath),
     output,
     dedupeWindowMs: windowS * 1000,
+    customFieldValues: config.customFieldValues === true,
   };
 }

@@ -24,6 +24,7 @@ import {
 } from '../node-status';
 import { evaluateParameterRows } from '../typed-inputs';
 import { createChangeOutput, PollAbandonedError } from './change-output';
+import { withCustomFieldValues } from './custom-field-values';
 import { ContextWatermarkStore, type CallbackContext } from './context-watermark';
 import {
   ListChangeSource,
@@ -194,7 +195,11 @@ export class PollRunner {
       const output = createChangeOutput(
         settings.output,
         { operationId: settings.operationId, topic: source.resourcePath, pollId: randomUUID() },
-        { send: (message) => node.send(message), isClosed: () => this.closed },
+        {
+          send: (message) =>
+            node.send(settings.customFieldValues ? withCustomFieldValues(message) : message),
+          isClosed: () => this.closed,
+        },
       );
       const result: PollResult = await poller.poll(output, { ifBusy: 'wait' });
       if (!this.closed) node.status(this.success(result, output.sent));

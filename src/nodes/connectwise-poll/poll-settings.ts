@@ -36,6 +36,8 @@ export interface PollSettings {
   change: ResolvedChangeOptions;
   /** Path parameter rows and extra query rows, non-blank, evaluated at each poll. */
   rows: ParameterRow[];
+  /** Messages carry `msg.customFields` ({caption: value}). */
+  customFieldValues: boolean;
 }
 
 /** Milliseconds between polls; refuses anything under ten seconds or over a day. */
@@ -131,5 +133,6 @@ export function resolvePollSettings(config: PollConfig): PollSettings {
     output,
     change,
     rows: checkRows(config.params),
+    customFieldValues: config.customFieldValues === true,
   };
 }

@@ -3,7 +3,9 @@
  * then `msg.cw` overrides) and the body, gathered into the request builder's input. Pure: the
  * typed inputs are evaluated before, the request is built and validated after.
  */
+import { readCustomFieldChanges, type CustomFieldChanges } from '../../core/custom-fields';
 import { CwError, inputError } from '../../core/errors';
+import { checkMemberIdentifier } from '../../core/member-tokens';
 import type { RequestInput } from '../../core/request-builder';
 import { ALL_PAGES_DEFAULT_RECORD_LIMIT } from '../../shared/limits';
 import type { RequestConfig } from '../../shared/node-configs';
@@ -14,6 +16,10 @@ export interface RequestOverrides {
   params?: Record<string, unknown>;
   query?: Record<string, unknown>;
   headers?: Record<string, unknown>;
+  /** Custom fields to set by caption (or id) on a create or update. */
+  customFields?: CustomFieldChanges;
+  /** The member to act as (impersonation). */
+  actAs?: string;
 }
 
 export const DEFAULT_ALL_RECORD_LIMIT = ALL_PAGES_DEFAULT_RECORD_LIMIT;
@@ -44,6 +50,12 @@ export function readOverrides(cw: unknown): RequestOverrides {
     query: objectOverride(cw, 'query'),
     headers: objectOverride(cw, 'headers'),
   };
+  if (cw.customFields !== undefined && cw.customFields !== null) {
+    overrides.customFields = readCustomFieldChanges(cw.customFields, 'msg.cw.customFields');
+  }
+  if (cw.actAs !== undefined && cw.actAs !== null && cw.actAs !== '') {
+    overrides.actAs = checkMemberIdentifier(cw.actAs, 'msg.cw.actAs');
+  }
   const describesAnswer = typeof cw.url === 'string';
   if (!describesAnswer && cw.operationId !== undefined && cw.operationId !== null) {
     if (typeof cw.operationId !== 'string') {

@@ -8,9 +8,16 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { bodyProblemsError } from '../../core/body-validation';
 import type { Catalog } from '../../core/catalog-store';
 import type { CwClient } from '../../core/client';
+import {
+  checkCustomFieldWrite,
+  sendWithCustomFields,
+  type CustomFieldWrite,
+} from '../../core/custom-field-update';
+import { customFieldMaps, readCustomFieldChanges } from '../../core/custom-fields';
 import { CwError, isCwError } from '../../core/errors';
 import type { CwResponse, PreparedRequest } from '../../core/http-types';
 import { pagePosition } from '../../core/paging';
+import { checkMemberIdentifier } from '../../core/member-tokens';
 import { isRawBody } from '../../core/request-body';
 import { buildRequest, fitToUrlLimit } from '../../core/request-builder';
 import type { OperationDetail } from '../../shared/catalog-types';
@@ -25,7 +32,7 @@ import {
   type DoneFunction,
   type SendFunction,
 } from '../node-status';
-import { evaluateParameterRows } from '../typed-inputs';
+import { evaluateParameterRows, evaluateTypedInput } from '../typed-inputs';
 import {
   readOverrides,
   recordLimitOf,
@@ -55,12 +62,18 @@ interface Prepared {
   request: PreparedRequest;
   /** Most records to read in the paging modes (0: no limit). */
   limit: number;
+  /** Custom fields to write by caption with the create or update. */
+  customFields?: CustomFieldWrite;
 }
 
 /** A request about to be sent: built, then fitted to the connection's URL length. */
 interface Sendable extends Prepared {
   client: CwClient;
   sent: PreparedRequest;
+}
+
+function isAbsentPayload(payload: unknown): boolean {
+  return payload === undefined || payload === null || payload === '';
 }
 
 /** A paging mode applies to lists read with GET; other operations answer once. */
@@ -116,8 +129,25 @@ export class RequestRuntime {
       msg,
       (row) => `params.${row.name}`,
     );
-    const request = buildRequest(op, requestInputFor(this.config, rows, overrides, msg.payload));
-    if (this.config.validateBody !== false && request.body !== undefined && op.body) {
+    const customFields = await this.customFieldWrite(msg, overrides);
+    // Custom fields alone are a whole PATCH: no other operation is needed in the body.
+    const payload =
+      customFields && op.method === 'patch' && isAbsentPayload(msg.payload) ? [] : msg.payload;
+    const input = requestInputFor(this.config, rows, overrides, payload);
+    const request = buildRequest(op, input);
+    const actAs = overrides.actAs ?? (await this.nodeActAs(msg));
+    if (actAs !== undefined) request.actAs = actAs;
+    if (customFields)
+      checkCustomFieldWrite(request, customFields, input.bodyField ?? 'msg.payload');
+    // An empty patch list is whole once the custom fields are added to it.
+    const onlyCustomFields =
+      customFields !== undefined && Array.isArray(request.body) && request.body.length === 0;
+    if (
+      this.config.validateBody !== false &&
+      request.body !== undefined &&
+      op.body &&
+      !onlyCustomFields
+    ) {
       if (!op.body.multipart && !isRawBody(request.body)) {
         const problems = catalog.validateBody(op.operationId, request.body);
         if (problems.length > 0) throw bodyProblemsError(problems, op.operationId);
@@ -125,7 +155,47 @@ export class RequestRuntime {
     }
     // Read the limit now so a malformed one fails before anything is sent.
     const limit = isPagedList(op) ? recordLimitOf(this.config) : 0;
-    return { op, request, limit };
+    return { op, request, limit, customFields };
+  }
+
+  /** The node's member to act as, for this message; undefined when it names none. */
+  private async nodeActAs(msg: NodeMessageInFlow): Promise<string | undefined> {
+    const { actAs, actAsType } = this.config;
+    if (!actAs || actAs.trim() === '') return undefined;
+    const value = await evaluateTypedInput(
+      this.RED,
+      this.node,
+      { type: actAsType ?? 'str', value: actAs },
+      msg,
+      'actAs',
+    );
+    if (value === undefined || value === null || value === '') return undefined;
+    return checkMemberIdentifier(value, 'actAs');
+  }
+
+  /** The node's custom fields, then `msg.cw.customFields` over them; undefined when neither. */
+  private async customFieldWrite(
+    msg: NodeMessageInFlow,
+    overrides: { customFields?: Record<string, unknown> },
+  ): Promise<CustomFieldWrite | undefined> {
+    const { customFields, customFieldsType } = this.config;
+    let fromNode: Record<string, unknown> | undefined;
+    if (customFields && customFields.trim() !== '') {
+      const value = await evaluateTypedInput(
+        this.RED,
+        this.node,
+        { type: customFieldsType ?? 'json', value: customFields },
+        msg,
+        'customFields',
+      );
+      if (value !== undefined && value !== null) {
+        fromNode = readCustomFieldChanges(value, 'customFields');
+      }
+    }
+    if (!fromNode && !overrides.customFields) return undefined;
+    const changes = { ...fromNode, ...overrides.customFields };
+    if (Object.keys(changes).length === 0) return undefined;
+    return { changes, field: overrides.customFields ? 'msg.cw.customFields' : 'customFields' };
   }
 
   private async run(client: CwClient, prepared: Prepared, exchange: Exchange): Promise<void> {
@@ -148,8 +218,10 @@ export class RequestRuntime {
   }
 
   private async readOnce(sendable: Sendable, exchange: Exchange): Promise<void> {
-    const { op, request, client, sent } = sendable;
-    const response = await client.request(sent);
+    const { op, request, client, sent, customFields } = sendable;
+    const response = customFields
+      ? await sendWithCustomFields((next) => client.request(next), sent, customFields)
+      : await client.request(sent);
     const cw = describeRequest(op, response);
     if (isPagedList(op)) cw.paging = pagePosition(request, response);
     const count = op.responseKind === 'count' ? countOf(response.data) : undefined;
@@ -243,6 +315,11 @@ export class RequestRuntime {
     msg.statusCode = response.status;
     msg.headers = { ...response.headers };
     msg.cw = cw;
+    if (this.config.customFieldValues === true) {
+      const values = customFieldMaps(response.data);
+      if (values === undefined) delete msg.customFields;
+      else msg.customFields = values;
+    }
   }
 
   private shouldReturnFailure(err: unknown): err is CwError {
