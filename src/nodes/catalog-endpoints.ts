@@ -16,7 +16,6 @@ import type {
 } from '../shared/catalog-types';
 import { getCatalog } from '../core/catalog-store';
 import { isCwError } from '../core/errors';
-import { registerListBuilderEndpoints } from './list-builder-endpoints';
 
 export const CATALOG_ROUTE = '/connectwise-manage/catalog';
 export const OPERATION_ROUTE = '/connectwise-manage/catalog/operations/:operationId';
@@ -47,7 +46,6 @@ export function registerCatalogEndpoints(RED: NodeAPI): void {
   const app = RED.httpAdmin;
   if (registeredApps.has(app)) return;
   registeredApps.add(app);
-  registerListBuilderEndpoints(RED);
   const canRead = RED.auth.needsPermission(CATALOG_PERMISSION);
 
   app.get(CATALOG_ROUTE, canRead, (req: Request, res: Response) => {

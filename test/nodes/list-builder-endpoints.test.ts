@@ -10,9 +10,12 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { NodeAPI } from 'node-red';
 
-import { registerCatalogEndpoints } from '../../src/nodes/catalog-endpoints';
 import connectionNodes from '../../src/nodes/connectwise-connection';
-import type { CountAnswer, FieldsAnswer } from '../../src/nodes/list-builder-endpoints';
+import {
+  registerListBuilderEndpoints,
+  type CountAnswer,
+  type FieldsAnswer,
+} from '../../src/nodes/list-builder-endpoints';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { rowsToText } from '../../src/shared/conditions-builder';
 import { connectionCredentials, connectionNode, CONNECTION_ID } from '../helpers/node-flows';
@@ -20,7 +23,8 @@ import { helper } from '../helpers/test-helper';
 
 function nodes(RED: NodeAPI): void {
   connectionNodes(RED);
-  registerCatalogEndpoints(RED);
+  registerListBuilderEndpoints(RED);
+  registerListBuilderEndpoints(RED); // the poll node registering again changes nothing
 }
 
 describe('conditions builder admin routes', function () {
@@ -189,7 +193,7 @@ describe('conditions builder admin routes permissions', () => {
         },
       },
     } as unknown as NodeAPI;
-    registerCatalogEndpoints(fakeRed);
+    registerListBuilderEndpoints(fakeRed);
     server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
