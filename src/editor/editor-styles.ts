@@ -62,6 +62,28 @@ ${methodColours()}
 .cw-test-ok { ${readableOn('var(--red-ui-text-color-success, #3a3)', 50)} }
 .cw-test-failed { color: var(--red-ui-text-color-error, #d6615f); }
 .cw-section { margin-top: 12px; }
+.cw-builder-body { margin-top: 6px; padding: 8px; border: 1px solid var(--red-ui-secondary-border-color, #ccc); border-radius: 4px; }
+.cw-builder-head { display: flex; gap: 8px; align-items: center; margin-bottom: 6px; }
+.cw-builder-zone, .cw-builder-caption { color: var(--red-ui-secondary-text-color, #777); font-size: 12px; }
+.cw-builder-group { border-left: 3px solid var(--red-ui-secondary-border-color, #ccc); padding-left: 6px; margin: 4px 0; }
+.cw-builder-group-head, .cw-builder-actions { display: flex; gap: 6px; align-items: center; margin: 2px 0; }
+.cw-builder-group-head select { width: auto; }
+.cw-builder-not { width: auto; margin: 0; }
+.cw-builder-not input { width: auto; margin: 0; }
+.cw-builder-row { display: flex; gap: 4px; align-items: center; margin: 2px 0; }
+.cw-builder-row select, .cw-builder-row input { margin: 0; }
+.cw-builder-field, .cw-builder-order-field { flex: 1 1 40%; min-width: 0; width: auto; }
+.cw-builder-operator, .cw-builder-order-direction { flex: 0 0 110px; width: 110px; }
+.cw-builder-value { flex: 1 1 40%; min-width: 0; display: flex; }
+.cw-builder-value > * { width: 100%; }
+.cw-builder-note { margin: 4px 0; white-space: pre-wrap; }
+.cw-builder-preview-row, .cw-builder-count-row { display: flex; gap: 6px; align-items: baseline; margin-top: 6px; }
+.cw-builder-preview { flex: 1 1 auto; min-width: 0; word-break: break-all; white-space: pre-wrap; font-size: 11px; }
+.cw-builder-fields, .cw-builder-order { margin-top: 8px; }
+.cw-builder-fields-filter { width: 100%; margin-bottom: 4px; }
+.cw-builder-fields-list { max-height: 160px; overflow-y: auto; border: 1px solid var(--red-ui-secondary-border-color, #ccc); border-radius: 4px; padding: 2px 6px; }
+.cw-builder-fields-item { display: block; width: auto; margin: 0; font-family: monospace; font-size: 12px; }
+.cw-builder-fields-item input { width: auto; margin: 0 4px 0 0; }
 `;
   document.head.appendChild(style);
 }

@@ -118,6 +118,36 @@ export class ParameterRows {
     return rows;
   }
 
+  /** The row of a name, if there is one. */
+  row(name: string): ParameterRow | undefined {
+    return this.rows().find((row) => row.name === name);
+  }
+
+  /**
+   * Sets a text row (the conditions builder writes its rows this way): added when missing,
+   * removed when the text is empty.
+   */
+  setText(name: string, text: string): void {
+    let found: JQuery | undefined;
+    this.list.editableList('items').each((_index, element) => {
+      if ((($(element).data('data') as RowData | undefined)?.row.name ?? '') === name) {
+        found = $(element);
+      }
+    });
+    if (found && text === '') {
+      this.list.editableList('removeItem', found.data('data') as RowData);
+    } else if (found) {
+      const input = found.find('.cw-param-input');
+      input.typedInput('type', 'str');
+      input.typedInput('value', text);
+    } else if (text !== '') {
+      const spec = this.detail ? findSpec(this.detail, name) : undefined;
+      const row: ParameterRow = { name, type: 'str', value: text };
+      this.list.editableList('addItem', { row, spec, required: false, custom: !spec });
+    }
+    this.refreshAddSelect();
+  }
+
   /** Names of required rows that have no value. */
   missingRequired(): string[] {
     const missing: string[] = [];

@@ -1,7 +1,10 @@
 /** The connectwise-request node's dialog: operation, parameters, body, response and paging. */
 import { ALL_PAGES_DEFAULT_RECORD_LIMIT } from '../shared/limits';
 import { REQUEST_DEFAULTS, type RequestConfig } from '../shared/node-configs';
-import type { OperationAnswer } from './catalog-client';
+import { builderLabels, fixedParams, requestQuery, rowBinding } from './builder-bindings';
+import { loadFields } from './builder-client';
+import { documentForConnection, type OperationAnswer } from './catalog-client';
+import { ConditionsBuilder } from './conditions-builder';
 import { ensureSelectValue } from './form-fields';
 import { OperationForm, type OperationNode } from './operation-form';
 
@@ -15,6 +18,7 @@ interface RequestDialog {
   body: string;
   /** The sample body last written into the body, so a new pick may replace it. */
   lastSample: string;
+  builder?: ConditionsBuilder;
 }
 
 const dialogs = new WeakMap<object, RequestDialog>();
@@ -36,6 +40,22 @@ export function prepareRequestForm(node: RequestNode): void {
   };
   dialogs.set(node, dialog);
   prepareCustomFieldsAndActAs(node);
+  const form = dialog.form;
+  dialog.builder = new ConditionsBuilder(
+    $('#node-input-cw-builder'),
+    {
+      conditions: rowBinding(form, 'conditions'),
+      childConditions: rowBinding(form, 'childConditions'),
+      customFieldConditions: rowBinding(form, 'customFieldConditions'),
+      fields: rowBinding(form, 'fields'),
+      orderBy: rowBinding(form, 'orderBy'),
+      query: (settings) => requestQuery(form, settings),
+      otherParams: () => fixedParams(form),
+      connectionId: () => String($('#node-input-connection').val() || node.connection || ''),
+    },
+    builderLabels(node, 'connectwise-request'),
+  );
+  dialog.builder.setResource('', undefined);
 
   // Until the detail arrives, show the sections the saved settings use. Node-RED sizes the
   // dialog after this function, so nothing here asks for a resize.
@@ -145,4 +165,31 @@ function showOperation(
   }
   if (takesBody) showBodyEditor(dialog);
   showRecordLimit();
+  showBuilder(
+    dialog,
+    operation.operationId,
+    operation.responseKind === 'list' && operation.method === 'get',
+  );
+}
+
+/** The conditions builder, for a list read with GET. */
+export function showBuilder(
+  dialog: { builder?: ConditionsBuilder },
+  operationId: string,
+  isList: boolean,
+): void {
+  const builder = dialog.builder;
+  if (!builder) return;
+  if (!isList) {
+    builder.setResource(operationId, undefined);
+    return;
+  }
+  const document = documentForConnection($('#node-input-connection').val());
+  loadFields(document, operationId).then(
+    (fields) => {
+      builder.setResource(operationId, fields);
+      RED.tray.resize();
+    },
+    () => builder.setResource(operationId, undefined),
+  );
 }

@@ -5,8 +5,8 @@
  * node's dialog, operations found with the picker, a flow deployed and run, its answer read in
  * the debug sidebar, a poll node reporting a ticket changed in the simulator, a callback node
  * checked and saved, and the typed secrets kept out of every exported flow. Every form's text
- * must be readable (WCAG contrast) in the scheme shown. Prints how quickly the picker opens and
- * filters.
+ * must be readable (WCAG contrast) in the scheme shown. How quickly the picker opens and filters
+ * is measured by bench/editor.bench.ts.
  *
  * Needs the build (`npm run build`) and Chromium at /usr/bin/chromium. Screenshots go to
  * test-artifacts/e2e/<Node-RED, Node.js, theme>/ (one per failed test too); with
@@ -29,8 +29,6 @@ import {
   requireChromium,
   showsDarkTheme,
   startEditorServer,
-  timingRow,
-  timingTable,
   type EditorServer,
 } from './harness';
 
@@ -198,7 +196,6 @@ function editorSuite(theme: EditorTheme): void {
     let page: Page;
     let artifacts: Artifacts;
     const pageErrors: string[] = [];
-    const timings: { coldOpenMs?: number } = {};
     let connectionId: string | undefined;
     let deployed: true | undefined;
 
@@ -409,10 +406,8 @@ function editorSuite(theme: EditorTheme): void {
           { inject: 'get notes', debug: NOTES_DEBUG_NAME },
         ),
       );
-      const started = Date.now();
       await openNodeDialog(IDS.notesRequest);
       await page.locator(PICKER_ROWS).first().waitFor();
-      timings.coldOpenMs = Date.now() - started;
 
       await page.click('#node-input-btn-connection-add');
       await page.locator('#node-config-input-companyId').waitFor();
@@ -787,77 +782,6 @@ function editorSuite(theme: EditorTheme): void {
           assert.ok(!text.includes(secret), `${where} shows a typed secret`);
         }
       }
-    });
-
-    it('opens the picker and filters the full catalog quickly (timings printed)', async function () {
-      mustHave(connectionId, 'the connection');
-      /** Opens a dialog, times it, and cancels it. */
-      const timeDialog = async (nodeId: string, readySelector: string): Promise<number> => {
-        const ms = await page.evaluate(
-          (args) =>
-            (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(args.nodeId, args.ready),
-          { nodeId, ready: readySelector },
-        );
-        await page.click('#node-dialog-cancel');
-        await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
-        return ms;
-      };
-      const requestOpens: number[] = [];
-      const injectOpens: number[] = [];
-      // Node-RED's own inject dialog is the baseline: what any dialog costs to open.
-      for (let i = 0; i < 3; i++) {
-        requestOpens.push(await timeDialog(IDS.notesRequest, `${PICKER_ROWS}, ${PICKER_SEARCH}`));
-        injectOpens.push(await timeDialog(IDS.notesInject, '#node-input-name'));
-      }
-
-      await page.evaluate(
-        (args) =>
-          (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(args.nodeId, args.ready),
-        { nodeId: IDS.notesRequest, ready: PICKER_SEARCH },
-      );
-      const queries = ['post ticket', 'ticket notes', 'getServiceTickets'];
-      const keys = await page.evaluate(
-        (args) => (globalThis as unknown as EditorWindow).cwE2E.filterTimings(args.queries, 20),
-        { queries },
-      );
-      await page.click('#node-dialog-cancel');
-
-      const median = (samples: number[]): number =>
-        [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
-      const rows = [
-        timingRow('request dialog open -> picker usable', requestOpens),
-        timingRow('inject dialog open -> form shown (baseline)', injectOpens),
-        timingRow('keystroke -> rows filtered (input handler)', keys.handler),
-        timingRow('keystroke -> matching groups built, next frame', keys.shown),
-      ];
-      const counts = Object.entries(keys.counts)
-        .map(([query, count]) => `"${query}" ${count}`)
-        .join(', ');
-      const slowest = keys.shown
-        .map((ms, i) => ({ ms, text: keys.typed[i] }))
-        .sort((a, b) => b.ms - a.ms)
-        .slice(0, 3)
-        .map(({ ms, text }) => `"${text}" ${ms.toFixed(0)} ms`)
-        .join(', ');
-      const notes = [
-        `request dialog / inject dialog (medians): ${(median(requestOpens) / median(injectOpens)).toFixed(2)}x`,
-        `first open, index fetched (measured from the test): ${timings.coldOpenMs ?? '?'} ms`,
-        `matches: ${counts}`,
-        `slowest keystrokes (groups built): ${slowest}`,
-      ];
-      const indent = (line: string): string => `    ${line}`;
-      console.log(
-        [
-          '',
-          `Operation picker, full catalog, headless Chromium, Node-RED ${nodeRed.version}, ${theme} theme`,
-          ...timingTable(rows).split('\n'),
-          ...notes,
-          '',
-        ]
-          .map(indent)
-          .join('\n'),
-      );
-      assert.equal(keys.handler.length, queries.join('').length, 'every keystroke was timed');
     });
 
     it('brings nodes saved by 0.1.0 up to date when their dialogs open', async function () {

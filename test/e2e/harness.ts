@@ -169,8 +169,16 @@ export async function launchChromium(): Promise<Browser> {
  * A page of the editor in one colour scheme, as a user who chose it in View > Appearance sees
  * it. Fails when the editor shows another scheme than asked for.
  */
-export async function openEditor(browser: Browser, url: string, theme: EditorTheme): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+export async function openEditor(
+  browser: Browser,
+  url: string,
+  theme: EditorTheme,
+  options: { timezoneId?: string } = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+  });
   await context.addInitScript(([key, value]) => globalThis.localStorage.setItem(key, value), [
     THEME_SETTING,
     theme,

@@ -609,6 +609,33 @@ describe('reliability: secrets', function () {
       assert.equal((JSON.parse(failed.text) as { statusCode?: number }).statusCode, 401);
     });
 
+    it('counts matches for the conditions builder only with write permission', async () => {
+      const route = '/connectwise-manage/count';
+      const body = {
+        connection: 'conn-good',
+        operationId: 'getServiceTickets',
+        conditions: 'closedFlag = False',
+      };
+      assert.equal((await call('POST', route, undefined, body)).status, 401);
+      assert.equal((await call('POST', route, viewerToken, body)).status, 401);
+      await waitFor('the audit line', () =>
+        /permission\.fail.*connectwise-request\.write/.test(nodeRed.output()),
+      );
+      const fields = await call(
+        'GET',
+        '/connectwise-manage/catalog/operations/getServiceTickets/fields',
+        viewerToken,
+      );
+      assert.equal(fields.status, 200, 'reading the fields needs read permission only');
+      const counted = await call('POST', route, adminToken, body);
+      assert.equal(counted.status, 200);
+      const answer = JSON.parse(counted.text) as { ok: boolean; count?: number };
+      assert.ok(answer.ok && typeof answer.count === 'number', counted.text);
+      const refused = await call('POST', route, adminToken, { ...body, connection: 'conn-wrong' });
+      assert.equal((JSON.parse(refused.text) as { statusCode?: number }).statusCode, 401);
+      assertNoSecrets('count answers', [counted.text, refused.text]);
+    });
+
     it('shows no secret on the editor websocket, in admin answers or in the output', async () => {
       const comms = await nodeRed.openComms(adminToken, ['debug', 'status/#', 'notification/#']);
       try {

@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 
 import { NODE_TYPES, type PollConfig } from '../../shared/node-configs';
 import { registerCatalogEndpoints } from '../catalog-endpoints';
+import { registerListBuilderEndpoints } from '../list-builder-endpoints';
 import { findConnection } from '../connection-lookup';
 import { asError, followFlowStarts, reportFailure, reportSetupFailure } from '../node-status';
 import { currentConfig } from '../saved-config';
@@ -17,6 +18,7 @@ type PollNodeDef = NodeDef & PollConfig;
 
 export default function register(RED: NodeAPI): void {
   registerCatalogEndpoints(RED);
+  registerListBuilderEndpoints(RED);
   followFlowStarts(RED);
 
   function ConnectwisePollNode(this: Node, saved: PollNodeDef): void {

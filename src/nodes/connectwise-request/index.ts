@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 
 import { NODE_TYPES, type RequestConfig } from '../../shared/node-configs';
 import { registerCatalogEndpoints } from '../catalog-endpoints';
+import { registerListBuilderEndpoints } from '../list-builder-endpoints';
 import { findConnection } from '../connection-lookup';
 import type { ConnectionNode } from '../connectwise-connection';
 import {
@@ -25,6 +26,7 @@ type RequestNodeDef = NodeDef & RequestConfig;
 
 export default function register(RED: NodeAPI): void {
   registerCatalogEndpoints(RED);
+  registerListBuilderEndpoints(RED);
   followFlowStarts(RED);
 
   function RequestNode(this: Node, saved: RequestNodeDef): void {
