@@ -56,6 +56,7 @@ type Entry = unknown[];
 export class ChangeTracker {
   private readonly records = new Map<number, Entry>();
   private readonly interned = new Map<string, string>();
+  private changeCount = 0;
 
   constructor(
     readonly fields: readonly string[],
@@ -65,6 +66,11 @@ export class ChangeTracker {
   /** Records tracked, tombstones included. */
   get size(): number {
     return this.records.size;
+  }
+
+  /** Counts the snapshot's changes: equal counts, equal snapshots (say, to skip reloading it). */
+  get revision(): number {
+    return this.changeCount;
   }
 
   /** True when the snapshot already holds this version of the record, or a newer one. */
@@ -98,6 +104,7 @@ export class ChangeTracker {
       }
     });
     this.records.set(id, entry);
+    this.changeCount += 1;
     const change: TrackedChange = { id, lastUpdated, event, changes, matches: false };
     change.matches = this.passes(change);
     return change;
@@ -108,6 +115,7 @@ export class ChangeTracker {
     const previous = this.records.get(id);
     if (previous !== undefined && previous[0] === TOMBSTONE) return undefined;
     this.records.set(id, [TOMBSTONE]);
+    this.changeCount += 1;
     const changes: FieldChanges = {};
     if (previous !== undefined) {
       this.fields.forEach((field, index) => {

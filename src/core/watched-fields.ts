@@ -3,25 +3,20 @@
  * sightings (`status/name`, `owner/identifier`, `customFields`), and the filters that decide which
  * changes are sent ("any watched field changed", "status/name becomes Waiting", "... stops being").
  */
+import {
+  CHANGE_FILTER_KINDS,
+  type ChangeFilterConfig,
+  type ChangeFilterKind,
+} from '../shared/change-filters';
 import { inputError } from './errors';
+
+export { CHANGE_FILTER_KINDS, type ChangeFilterConfig, type ChangeFilterKind };
 
 /** A field path as ConnectWise's `fields` and `conditions` write it: names joined by `/`. */
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** More watched fields than this make the snapshot the size of the records themselves. */
 export const MAX_WATCHED_FIELDS = 20;
-
-export const CHANGE_FILTER_KINDS = ['any', 'becomes', 'leaves'] as const;
-export type ChangeFilterKind = (typeof CHANGE_FILTER_KINDS)[number];
-
-/** A filter as the node saves it. */
-export interface ChangeFilterConfig {
-  kind: ChangeFilterKind;
-  /** The watched field `becomes` and `leaves` look at. */
-  field?: string;
-  /** The value it becomes or stops being, compared as text (`Waiting on Customer`, `3`). */
-  value?: string;
-}
 
 export type ChangeFilter =
   { kind: 'any' } | { kind: 'becomes' | 'leaves'; field: string; value: string };

@@ -113,10 +113,16 @@ const connectionQueueBounds: MigrationStep = {
   up: (config) => ({ maxWait: '', maxQueue: 1000, ...config }),
 };
 
+/** Poll 2: watched fields and change filters; a poll saved before watches nothing and filters nothing. */
+const pollWatchedFields: MigrationStep = {
+  to: 2,
+  up: (config) => ({ watchedFields: '', changeFilters: [], ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
   connection: [fromUnversioned('connection'), connectionQueueBounds],
   request: [fromUnversioned('request')],
-  poll: [fromUnversioned('poll')],
+  poll: [fromUnversioned('poll'), pollWatchedFields],
   callback: [fromUnversioned('callback')],
 };
 

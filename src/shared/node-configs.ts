@@ -8,6 +8,7 @@
  * version here and adding the step that brings older configurations up to it in
  * config-migrations.ts, with a test that loads a flow saved before.
  */
+import type { ChangeFilterConfig } from './change-filters';
 import type { IntervalUnit } from './limits';
 import type {
   CloudSite,
@@ -32,7 +33,7 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 export const CONFIG_VERSIONS = {
   connection: 2,
   request: 1,
-  poll: 1,
+  poll: 2,
   callback: 1,
 } as const satisfies Record<NodeKind, number>;
 
@@ -139,6 +140,10 @@ export interface PollConfig extends VersionedConfig {
   start?: PollStart;
   /** ISO date for `start: since`. */
   since?: string;
+  /** Field paths compared between sightings (`status/name, owner/identifier`); empty: none. */
+  watchedFields?: string;
+  /** Which changes are sent; none: every change. */
+  changeFilters?: ChangeFilterConfig[];
 }
 
 export interface CallbackConfig extends VersionedConfig {
@@ -196,6 +201,8 @@ export const POLL_DEFAULTS = {
   output: 'per-record',
   start: 'now',
   since: '',
+  watchedFields: '',
+  changeFilters: [] as ChangeFilterConfig[],
 } as const satisfies PollConfig;
 
 /** A new callback node's settings. */

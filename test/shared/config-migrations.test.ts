@@ -110,6 +110,23 @@ describe('node configuration versions', () => {
     assert.equal(config.timeout, 45);
   });
 
+  it('gives a poll saved before watched fields none, and no filters', () => {
+    const saved = {
+      version: 1,
+      operationId: 'getServiceTickets',
+      conditions: 'board/id = 1',
+      interval: 5,
+      intervalUnit: 'm',
+    };
+    const { config, from } = migrateConfig<Record<string, unknown>>('poll', saved);
+    assert.equal(from, 1);
+    assert.equal(config.version, 2);
+    assert.equal(config.watchedFields, '');
+    assert.deepEqual(config.changeFilters, []);
+    assert.equal(config.conditions, 'board/id = 1');
+    assert.equal(config.interval, 5);
+  });
+
   it('leaves a current configuration alone, and never changes the one it is given', () => {
     for (const kind of KINDS) {
       const current = { ...NODE_DEFAULTS[kind], name: 'mine' };
