@@ -6,6 +6,7 @@
 import { migrateConfig, type SavedConfig } from '../shared/config-migrations';
 import { CONNECTION_RANGES, DEDUPE_WINDOW_RANGE, PAGE_SIZE_RANGE } from '../shared/limits';
 import { NODE_DEFAULTS, NODE_TYPES, type NodeKind } from '../shared/node-configs';
+import { validateChangeFilters, validateWatchedFields } from './change-validators';
 import {
   numberInRange,
   validateApiVersion,
@@ -64,6 +65,8 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     pageSize: { validate: numberInRange(PAGE_SIZE_RANGE) },
     interval: { validate: validateInterval },
     since: { validate: validateSince },
+    watchedFields: { validate: validateWatchedFields },
+    changeFilters: { validate: validateChangeFilters },
   },
   callback: {
     connection: connectionProperty,
@@ -78,7 +81,8 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
 
 /** A copy, so no node shares a default list with another. */
 function copyOf(value: unknown): unknown {
-  return Array.isArray(value) ? value.map(copyOf) : value;
+  if (Array.isArray(value)) return value.map(copyOf);
+  return value !== null && typeof value === 'object' ? { ...value } : value;
 }
 
 /** The `defaults` of a node type's registration. */

@@ -1,12 +1,36 @@
 /** The connectwise-poll node's dialog: a list operation, its rows and the watch settings. */
 import { POLL_MANAGED_PARAMS } from '../shared/modes';
 import { POLL_DEFAULTS, type PollConfig } from '../shared/node-configs';
+import { ChangeFilterRows } from './change-filter-rows';
 import { ensureSelectValue } from './form-fields';
 import { OperationForm, type OperationNode } from './operation-form';
 
 type PollNode = OperationNode & Partial<PollConfig>;
 
 const forms = new WeakMap<object, OperationForm>();
+const filterRows = new WeakMap<object, ChangeFilterRows>();
+
+/** The change filter rows of a poll or callback form, labelled from its locale (`prefix`). */
+export function prepareChangeFilters(
+  node: { _(key: string): string; changeFilters?: PollConfig['changeFilters'] },
+  prefix: string,
+): ChangeFilterRows {
+  const rows = new ChangeFilterRows(
+    $('#node-input-cw-change-filters'),
+    $('#node-input-watchedFields'),
+    {
+      kinds: {
+        any: node._(`${prefix}.filters.any`),
+        becomes: node._(`${prefix}.filters.becomes`),
+        leaves: node._(`${prefix}.filters.leaves`),
+      },
+      add: node._(`${prefix}.filters.add`),
+      value: node._(`${prefix}.filters.value`),
+    },
+  );
+  rows.show(node.changeFilters ?? []);
+  return rows;
+}
 
 export function preparePollForm(node: PollNode): void {
   ensureSelectValue('#node-input-intervalUnit', POLL_DEFAULTS.intervalUnit);
@@ -20,6 +44,7 @@ export function preparePollForm(node: PollNode): void {
     onDetail: () => RED.tray.resize(),
   });
   forms.set(node, form);
+  filterRows.set(node, prepareChangeFilters(node, 'connectwise-poll'));
   $('#node-input-start')
     .on('change', () => {
       $('.cw-since-row').toggle($('#node-input-start').val() === 'since');
@@ -32,12 +57,16 @@ export function preparePollForm(node: PollNode): void {
 export function savePollForm(node: PollNode): void {
   const form = forms.get(node);
   if (form) node.params = form.params();
+  const filters = filterRows.get(node);
+  if (filters) node.changeFilters = filters.filters();
+  filterRows.delete(node);
   node.since = fromUtcInput(String($('#node-input-cw-since').val() ?? ''));
   forms.delete(node);
 }
 
 export function closePollForm(node: PollNode): void {
   forms.delete(node);
+  filterRows.delete(node);
 }
 
 /** The input shows the UTC date-time without its zone (ConnectWise dates are UTC). */
