@@ -153,6 +153,22 @@ describe('connectwise-poll node: watched fields', function () {
     );
   });
 
+  it('knows what a field was before for records that existed before the first deploy', async () => {
+    const old = addTicket('In Progress');
+    sim.clock.advance(60);
+    const node = await loadFlow({
+      ...WATCHING,
+      changeFilters: [{ kind: 'becomes', field: 'status/name', value: WAITING }],
+    });
+    await poll(node); // notes the time and reads the watched fields of every ticket once
+    const baseline = sim.log.filter((entry) => /\/service\/tickets$/.test(entry.path)).at(-1);
+    assert.match(String((baseline?.query as { fields?: string }).fields), /status\/name/);
+    setStatus(old.id, WAITING);
+    assert.deepEqual(summary(await poll(node)), [
+      [old.id, 'updated', { 'status/name': { from: 'In Progress', to: WAITING } }],
+    ]);
+  });
+
   it('sends only the tickets that enter a status, once each time they enter it', async () => {
     const node = await loadFlow({
       ...WATCHING,

@@ -14,6 +14,7 @@ import {
   type Watermark,
   type WatermarkStore,
 } from '../../core/change-poller';
+import { readBaseline } from '../../core/change-baseline';
 import { ChangeTracker } from '../../core/change-tracker';
 import { inputError } from '../../core/errors';
 import {
@@ -88,6 +89,8 @@ export class PollRunner {
   private tracker: ChangeTracker | undefined;
   /** The tracker's revision as last stored or loaded: another one means it ran ahead of the store. */
   private storedRevision = -1;
+  /** Set when nothing was stored: the first save reads the watched fields' values first. */
+  private baselinePending = false;
 
   constructor(private readonly options: PollRunnerOptions) {
     const { node, settings, connection } = options;
@@ -106,6 +109,12 @@ export class PollRunner {
       save: async (watermark) => {
         if (this.closed) throw new PollAbandonedError();
         const tracker = this.tracker;
+        if (tracker && this.baselinePending) {
+          const { poller, source } = await this.polling;
+          await readBaseline(source, poller.options, tracker, watermark);
+          this.baselinePending = false;
+          if (this.closed) throw new PollAbandonedError();
+        }
         const revision = tracker?.revision ?? -1;
         await this.persist(context, watermark, tracker?.toStored());
         if (tracker === this.tracker) this.storedRevision = revision;
@@ -137,6 +146,7 @@ export class PollRunner {
     if (this.tracker !== undefined && this.tracker.revision === this.storedRevision) return;
     this.tracker = ChangeTracker.fromStored(snapshotOf(stored), tracking.fields, tracking.filters);
     this.storedRevision = this.tracker.revision;
+    this.baselinePending = stored === undefined || stored === null;
   }
 
   /** Checks the operation, then schedules the first poll. */
