@@ -119,11 +119,17 @@ const pollWatchedFields: MigrationStep = {
   up: (config) => ({ watchedFields: '', changeFilters: [], ...config }),
 };
 
+/** Callback 2: watched fields, change filters and the safety-net poll; older nodes have none. */
+const callbackWatchedFields: MigrationStep = {
+  to: 2,
+  up: (config) => ({ watchedFields: '', changeFilters: [], safetyNet: '', ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
   connection: [fromUnversioned('connection'), connectionQueueBounds],
   request: [fromUnversioned('request')],
   poll: [fromUnversioned('poll'), pollWatchedFields],
-  callback: [fromUnversioned('callback')],
+  callback: [fromUnversioned('callback'), callbackWatchedFields],
 };
 
 for (const kind of Object.keys(MIGRATIONS) as NodeKind[]) {

@@ -34,7 +34,7 @@ export const CONFIG_VERSIONS = {
   connection: 2,
   request: 1,
   poll: 2,
-  callback: 1,
+  callback: 2,
 } as const satisfies Record<NodeKind, number>;
 
 /** What every saved configuration has. */
@@ -163,6 +163,12 @@ export interface CallbackConfig extends VersionedConfig {
   output?: 'entity' | 'refetch';
   /** Seconds a delivery counts as already seen; default 600. */
   dedupeWindow?: number | string;
+  /** Field paths compared between sightings, as on the poll node; empty: none. */
+  watchedFields?: string;
+  /** Which changes are sent; none: every change. */
+  changeFilters?: ChangeFilterConfig[];
+  /** Minutes between safety-net polls of the same list (catching lost deliveries); 0/empty: off. */
+  safetyNet?: number | string;
 }
 
 /** A new request node's settings. */
@@ -218,6 +224,9 @@ export const CALLBACK_DEFAULTS = {
   path: '',
   output: 'entity',
   dedupeWindow: 600,
+  watchedFields: '',
+  changeFilters: [] as ChangeFilterConfig[],
+  safetyNet: '',
 } as const satisfies CallbackConfig;
 
 /** Each node type's defaults by kind. */

@@ -127,6 +127,21 @@ describe('node configuration versions', () => {
     assert.equal(config.interval, 5);
   });
 
+  it('gives a callback saved before watched fields none, no filters and no safety-net poll', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('callback', {
+      version: 1,
+      callbackType: 'Ticket',
+      level: 'Board',
+      objectId: 3,
+    });
+    assert.equal(from, 1);
+    assert.equal(config.version, 2);
+    assert.equal(config.watchedFields, '');
+    assert.deepEqual(config.changeFilters, []);
+    assert.equal(config.safetyNet, '', 'no safety-net poll');
+    assert.equal(config.objectId, 3);
+  });
+
   it('leaves a current configuration alone, and never changes the one it is given', () => {
     for (const kind of KINDS) {
       const current = { ...NODE_DEFAULTS[kind], name: 'mine' };

@@ -64,6 +64,20 @@ export class ContextWatermarkStore implements WatermarkStore {
   }
 }
 
+/**
+ * Only a snapshot, for a node that has no watermark yet (a callback node before its first
+ * safety-net poll, or without one): the value has no `version`, so no watermark is read from it.
+ */
+export function saveSnapshotOnly(
+  context: CallbackContext,
+  operationId: string,
+  snapshot: StoredSnapshot,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    context.set(WATERMARK_KEY, { operationId, snapshot }, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
 interface StoreSetting {
   module?: unknown;
 }
