@@ -4,7 +4,12 @@
  * migrations: a node saved by an older release is brought up to date when its dialog opens.
  */
 import { migrateConfig, type SavedConfig } from '../shared/config-migrations';
-import { CONNECTION_RANGES, DEDUPE_WINDOW_RANGE, PAGE_SIZE_RANGE } from '../shared/limits';
+import {
+  CONNECTION_RANGES,
+  DEDUPE_WINDOW_RANGE,
+  PAGE_SIZE_RANGE,
+  SAFETY_NET_MINUTES_RANGE,
+} from '../shared/limits';
 import { NODE_DEFAULTS, NODE_TYPES, type NodeKind } from '../shared/node-configs';
 import { validateChangeFilters, validateWatchedFields } from './change-validators';
 import {
@@ -76,6 +81,9 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     publicUrl: { required: true, validate: validatePublicUrl },
     path: { validate: validateCallbackPath },
     dedupeWindow: { validate: numberInRange(DEDUPE_WINDOW_RANGE) },
+    watchedFields: { validate: validateWatchedFields },
+    changeFilters: { validate: validateChangeFilters },
+    safetyNet: { validate: numberInRange(SAFETY_NET_MINUTES_RANGE) },
   },
 };
 
