@@ -292,7 +292,7 @@ describe('connectwise-callback node: one exactly-once trigger with a safety-net 
     helper.settings({ httpNodeRoot: '/' });
     const node = await deploy({ safetyNet: '' });
     const [record] = sim.store.list(CALLBACKS);
-    sim.store.update(CALLBACKS, record.id, { inactiveFlag: true });
+    sim.callbacks.disable(record.id);
     await safetyNetPoll(node); // an input reads the registration back now
     assert.equal(sim.store.get(CALLBACKS, record.id)?.inactiveFlag, false);
     const texts = statusCalls(node).map((status) => status.text ?? '');
