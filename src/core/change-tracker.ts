@@ -37,13 +37,15 @@ export interface TrackedChange {
 }
 
 /**
- * The stored form: `records` maps an id to `[lastUpdated in epoch seconds, ...values]` in the
- * order of `fields`; a tombstone is `[-1]`.
+ * The stored form: `records` is the JSON text of an object mapping an id to `[lastUpdated in
+ * epoch seconds, ...values]` in the order of `fields` (a tombstone is `[-1]`). Text rather than
+ * an object: Node-RED's file context store indents what it writes, which would put every value of
+ * every record on a line of its own and triple the file.
  */
 export interface StoredSnapshot {
   version: typeof SNAPSHOT_VERSION;
   fields: string[];
-  records: Record<string, unknown[]>;
+  records: string;
 }
 
 const TOMBSTONE = -1;
@@ -137,7 +139,11 @@ export class ChangeTracker {
   toStored(): StoredSnapshot {
     const records: Record<string, unknown[]> = {};
     for (const [id, entry] of this.records) records[id] = entry;
-    return { version: SNAPSHOT_VERSION, fields: [...this.fields], records };
+    return {
+      version: SNAPSHOT_VERSION,
+      fields: [...this.fields],
+      records: JSON.stringify(records),
+    };
   }
 
   /**
@@ -162,10 +168,16 @@ export class ChangeTracker {
     ) {
       return tracker;
     }
-    if (snapshot.records === null || typeof snapshot.records !== 'object') {
-      throw snapshotError('records must be an object');
+    let records: unknown;
+    try {
+      records = typeof snapshot.records === 'string' ? JSON.parse(snapshot.records) : undefined;
+    } catch {
+      records = undefined;
     }
-    for (const [key, entry] of Object.entries(snapshot.records)) {
+    if (records === null || typeof records !== 'object' || Array.isArray(records)) {
+      throw snapshotError('records must be the JSON text of an object');
+    }
+    for (const [key, entry] of Object.entries(records as Record<string, unknown>)) {
       const id = Number(key);
       const valid =
         Number.isSafeInteger(id) &&
