@@ -19,6 +19,7 @@ import {
   startNodeRedHttp,
   type LoopbackServer,
   type NodeRedHttpApps,
+  type NodeRedHttpServer,
 } from '../helpers/loopback-server';
 import { CONNECTION_ID, connectionCredentials, connectionNode } from '../helpers/node-flows';
 import {
@@ -47,7 +48,7 @@ type OutMessage = NodeMessage & {
 };
 
 let sim: Simulator;
-let nodeRedServer: LoopbackServer;
+let nodeRedServer: NodeRedHttpServer;
 let proxy: LoopbackServer;
 let apps: NodeRedHttpApps = {};
 let received: OutMessage[] = [];
@@ -64,7 +65,11 @@ const held: { path: string; headers: Record<string, string>; body: Buffer }[] = 
 
 /** Forwards a delivery to Node-RED: answers once Node-RED answered. */
 async function forward(path: string, headers: Record<string, string>, body: Buffer) {
-  await fetch(`${nodeRedServer.url}${path}`, { method: 'POST', headers, body });
+  await fetch(`${nodeRedServer.url}${path}`, {
+    method: 'POST',
+    headers,
+    body: new Uint8Array(body),
+  });
 }
 
 /** Between the simulator and Node-RED: answers ConnectWise 200 whatever it does with a delivery. */
