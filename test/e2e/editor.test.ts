@@ -666,6 +666,15 @@ function editorSuite(theme: EditorTheme): void {
         false,
         'a valid public URL is no longer marked',
       );
+      await page.fill('#node-input-watchedFields', 'status/name, owner/identifier');
+      await page.click('#node-input-cw-change-filters .red-ui-editableList-addButton');
+      assert.equal(
+        await page.locator('.cw-filter-field').inputValue(),
+        'status/name',
+        'the filter offers the watched fields',
+      );
+      await page.fill('.cw-filter-value', 'Waiting on Customer');
+      await page.fill('#node-input-safetyNet', '15');
       await artifacts.save(page, 'callback-dialog');
       await assertReadable('callback dialog');
       await page.click('#node-dialog-ok');
@@ -680,6 +689,9 @@ function editorSuite(theme: EditorTheme): void {
             objectId: node.objectId,
             publicUrl: node.publicUrl,
             path: node.path,
+            watchedFields: node.watchedFields,
+            changeFilters: node.changeFilters,
+            safetyNet: node.safetyNet,
             valid: node.valid,
           }
         );
@@ -691,6 +703,9 @@ function editorSuite(theme: EditorTheme): void {
         objectId: '1',
         publicUrl: 'https://nodered.example.com',
         path: '/connectwise/help-desk',
+        watchedFields: 'status/name, owner/identifier',
+        changeFilters: [{ kind: 'becomes', field: 'status/name', value: 'Waiting on Customer' }],
+        safetyNet: '15',
         valid: true,
       });
     });
