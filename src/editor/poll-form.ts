@@ -1,7 +1,7 @@
 /** The connectwise-poll node's dialog: a list operation, its rows and the watch settings. */
 import { POLL_MANAGED_PARAMS } from '../shared/modes';
 import { POLL_DEFAULTS, type PollConfig } from '../shared/node-configs';
-import { ChangeFilterRows } from './change-filter-rows';
+import { ChangeFilterRows, typedWatchedFields } from './change-filter-rows';
 import { ensureSelectValue } from './form-fields';
 import { OperationForm, type OperationNode } from './operation-form';
 
@@ -41,7 +41,10 @@ export function preparePollForm(node: PollNode): void {
     prefix: 'connectwise-poll',
     kind: 'list',
     hiddenParams: POLL_MANAGED_PARAMS,
-    onDetail: () => RED.tray.resize(),
+    onDetail: (answer) => {
+      showFieldPicker(node, answer?.fieldPaths ?? []);
+      RED.tray.resize();
+    },
   });
   forms.set(node, form);
   filterRows.set(node, prepareChangeFilters(node, 'connectwise-poll'));
@@ -52,6 +55,27 @@ export function preparePollForm(node: PollNode): void {
     })
     .trigger('change');
   $('#node-input-cw-since').val(toUtcInput(node.since));
+}
+
+/** A list of the records' field paths: picking one adds it to the watched fields. */
+function showFieldPicker(node: PollNode, paths: readonly string[]): void {
+  const select = $('#node-input-cw-field-pick');
+  select.off('change').empty();
+  $('.cw-field-pick-row').toggle(paths.length > 0);
+  if (paths.length === 0) return;
+  $('<option value=""></option>')
+    .text(node._('connectwise-poll.placeholder.pickField'))
+    .appendTo(select);
+  for (const path of paths) $('<option></option>').val(path).text(path).appendTo(select);
+  select.on('change', () => {
+    const picked = String(select.val() ?? '');
+    if (picked === '') return;
+    const input = $('#node-input-watchedFields');
+    const fields = typedWatchedFields(String(input.val() ?? ''));
+    if (!fields.includes(picked)) fields.push(picked);
+    input.val(fields.join(', ')).trigger('change');
+    select.val('');
+  });
 }
 
 export function savePollForm(node: PollNode): void {
