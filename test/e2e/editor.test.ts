@@ -585,9 +585,24 @@ function editorSuite(theme: EditorTheme): void {
         const { document } = globalThis as unknown as EditorWindow;
         return document.querySelector('#node-input-operationId')?.value === 'getServiceTickets';
       });
+      // Watched fields are picked from the list's record fields.
+      await page.locator('.cw-field-pick-row').waitFor({ state: 'visible' });
+      await page.selectOption('#node-input-cw-field-pick', 'status/name');
+      await page.selectOption('#node-input-cw-field-pick', 'owner/identifier');
+      assert.equal(
+        await page.locator('#node-input-watchedFields').inputValue(),
+        'status/name, owner/identifier',
+      );
       await artifacts.save(page, 'poll-dialog');
       await assertReadable('poll dialog');
       await page.click('#node-dialog-ok');
+      assert.equal(
+        await page.evaluate(
+          (id) => (globalThis as unknown as EditorWindow).RED.nodes.node(id)?.watchedFields,
+          IDS.poll,
+        ),
+        'status/name, owner/identifier',
+      );
       await deploy();
 
       // The first poll only notes where to start from.
