@@ -52,6 +52,7 @@ const BENCHMARKS = [
   { name: 'soak', about: 'poll node across restarts and faults: nothing lost or repeated' },
   { name: 'queue', about: 'a connection through a 429 outage: waits and backlog drain' },
   { name: 'editor', about: 'the editor in Chromium: the picker and the conditions builder' },
+  { name: 'change-tracking', about: 'watched-field snapshot: memory, stored size, diff time' },
 ];
 
 /** The known benchmarks in their order, then any other bench/*.bench.ts in name order. */

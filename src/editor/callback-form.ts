@@ -1,5 +1,8 @@
 /** The connectwise-callback node's dialog: type, level (with its object id), and the endpoint URL. */
 import { CALLBACK_TYPES, callbackTypeInfo, isOwnerLevel } from '../core/callback-types';
+import type { ChangeFilterConfig } from '../shared/change-filters';
+import type { ChangeFilterRows } from './change-filter-rows';
+import { prepareChangeFilters } from './poll-form';
 
 /** The saved fields of the node this form reads and writes. */
 interface CallbackNode {
@@ -8,7 +11,11 @@ interface CallbackNode {
   callbackType?: string;
   level?: string;
   objectId?: number | string;
+  changeFilters?: ChangeFilterConfig[];
+  _(key: string): string;
 }
+
+const filterRows = new WeakMap<object, ChangeFilterRows>();
 
 function defaultPath(node: CallbackNode): string {
   return `/connectwise/callback/${node.id.replace(/[^A-Za-z0-9_-]/g, '')}`;
@@ -46,6 +53,7 @@ export function prepareCallbackForm(node: CallbackNode): void {
       $('.cw-object-id-row').toggle(!isOwnerLevel(String($('#node-input-level').val() ?? 'Owner')));
     })
     .trigger('change');
+  filterRows.set(node, prepareChangeFilters(node, 'connectwise-callback'));
   $('#node-input-path').attr('placeholder', defaultPath(node));
   $('#node-input-publicUrl, #node-input-path').on('input change', () => showEndpoint(node));
   showEndpoint(node);
@@ -53,6 +61,9 @@ export function prepareCallbackForm(node: CallbackNode): void {
 
 /** The object id field is kept only where the level uses it. */
 export function saveCallbackForm(node: CallbackNode): void {
+  const filters = filterRows.get(node);
+  if (filters) node.changeFilters = filters.filters();
+  filterRows.delete(node);
   if (isOwnerLevel(String(node.level ?? $('#node-input-level').val() ?? 'Owner')))
     node.objectId = '';
 }

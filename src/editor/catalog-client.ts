@@ -8,6 +8,8 @@ import type { ConnectionConfig } from '../shared/node-configs';
 export interface OperationAnswer {
   operation: OperationDetail;
   sampleBody?: unknown;
+  /** For a list: the field paths of its records (`status/name`), to pick watched fields from. */
+  fieldPaths?: string[];
 }
 
 /** `list`: only the GET operations that answer a list (what the poll node can watch). */

@@ -4,8 +4,14 @@
  * migrations: a node saved by an older release is brought up to date when its dialog opens.
  */
 import { migrateConfig, type SavedConfig } from '../shared/config-migrations';
-import { CONNECTION_RANGES, DEDUPE_WINDOW_RANGE, PAGE_SIZE_RANGE } from '../shared/limits';
+import {
+  CONNECTION_RANGES,
+  DEDUPE_WINDOW_RANGE,
+  PAGE_SIZE_RANGE,
+  SAFETY_NET_MINUTES_RANGE,
+} from '../shared/limits';
 import { NODE_DEFAULTS, NODE_TYPES, type NodeKind } from '../shared/node-configs';
+import { validateChangeFilters, validateWatchedFields } from './change-validators';
 import {
   numberInRange,
   validateApiVersion,
@@ -68,6 +74,8 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     pageSize: { validate: numberInRange(PAGE_SIZE_RANGE) },
     interval: { validate: validateInterval },
     since: { validate: validateSince },
+    watchedFields: { validate: validateWatchedFields },
+    changeFilters: { validate: validateChangeFilters },
   },
   callback: {
     connection: connectionProperty,
@@ -77,12 +85,16 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     publicUrl: { required: true, validate: validatePublicUrl },
     path: { validate: validateCallbackPath },
     dedupeWindow: { validate: numberInRange(DEDUPE_WINDOW_RANGE) },
+    watchedFields: { validate: validateWatchedFields },
+    changeFilters: { validate: validateChangeFilters },
+    safetyNet: { validate: numberInRange(SAFETY_NET_MINUTES_RANGE) },
   },
 };
 
 /** A copy, so no node shares a default list with another. */
 function copyOf(value: unknown): unknown {
-  return Array.isArray(value) ? value.map(copyOf) : value;
+  if (Array.isArray(value)) return value.map(copyOf);
+  return value !== null && typeof value === 'object' ? { ...value } : value;
 }
 
 /** The `defaults` of a node type's registration. */

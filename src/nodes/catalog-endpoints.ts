@@ -13,8 +13,10 @@ import type {
   OperationDetail,
   OperationSummary,
   ResponseKind,
+  SchemaObject,
 } from '../shared/catalog-types';
 import { getCatalog } from '../core/catalog-store';
+import { recordFieldPaths } from '../core/record-field-paths';
 import { isCwError } from '../core/errors';
 
 export const CATALOG_ROUTE = '/connectwise-manage/catalog';
@@ -26,6 +28,7 @@ interface CatalogView {
   index(): CatalogIndex;
   operation(operationId: string): OperationDetail | undefined;
   sampleBody(operationId: string): unknown;
+  schema(name: string): SchemaObject | undefined;
 }
 
 interface PreparedIndex {
@@ -82,7 +85,15 @@ export function registerCatalogEndpoints(RED: NodeAPI): void {
         res.status(404).json({ error: `unknown operation ${operationId}` });
         return;
       }
-      const answer: { operation: OperationDetail; sampleBody?: unknown } = { operation };
+      const answer: { operation: OperationDetail; sampleBody?: unknown; fieldPaths?: string[] } = {
+        operation,
+      };
+      // A list's record fields, for the watched fields of the poll form.
+      if (operation.responseKind === 'list' && operation.responseSchema) {
+        answer.fieldPaths = recordFieldPaths(operation.responseSchema, (name) =>
+          catalog.schema(name),
+        );
+      }
       if (operation.body) {
         const sample = catalog.sampleBody(operationId);
         if (sample !== undefined) answer.sampleBody = sample;

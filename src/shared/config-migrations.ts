@@ -141,11 +141,23 @@ const customFieldValuesOff: MigrationStep = {
   up: (config) => ({ customFieldValues: false, ...config }),
 };
 
+/** Poll 3: watched fields and change filters; a poll saved before watches nothing and filters nothing. */
+const pollWatchedFields: MigrationStep = {
+  to: 3,
+  up: (config) => ({ watchedFields: '', changeFilters: [], ...config }),
+};
+
+/** Callback 3: watched fields, change filters and the safety-net poll; older nodes have none. */
+const callbackWatchedFields: MigrationStep = {
+  to: 3,
+  up: (config) => ({ watchedFields: '', changeFilters: [], safetyNet: '', ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
   connection: [fromUnversioned('connection'), connectionQueueBounds, connectionImpersonation],
   request: [fromUnversioned('request'), requestCustomFieldsAndActAs],
-  poll: [fromUnversioned('poll'), customFieldValuesOff],
-  callback: [fromUnversioned('callback'), customFieldValuesOff],
+  poll: [fromUnversioned('poll'), customFieldValuesOff, pollWatchedFields],
+  callback: [fromUnversioned('callback'), customFieldValuesOff, callbackWatchedFields],
 };
 
 for (const kind of Object.keys(MIGRATIONS) as NodeKind[]) {

@@ -51,6 +51,14 @@ export const DEDUPE_WINDOW_RANGE: NumberRange = {
   unit: 'seconds',
 };
 
+/** The callback node's safety-net poll, in minutes; 0 (or empty) turns it off. */
+export const SAFETY_NET_MINUTES_RANGE: NumberRange = {
+  min: 0,
+  max: 1440,
+  integer: false,
+  unit: 'minutes',
+};
+
 /** ConnectWise's longest callback description. */
 export const CALLBACK_DESCRIPTION_MAX_LENGTH = 100;
 

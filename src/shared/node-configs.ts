@@ -8,6 +8,7 @@
  * version here and adding the step that brings older configurations up to it in
  * config-migrations.ts, with a test that loads a flow saved before.
  */
+import type { ChangeFilterConfig } from './change-filters';
 import type { IntervalUnit } from './limits';
 import type {
   CloudSite,
@@ -32,8 +33,8 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 export const CONFIG_VERSIONS = {
   connection: 3,
   request: 2,
-  poll: 2,
-  callback: 2,
+  poll: 3,
+  callback: 3,
 } as const satisfies Record<NodeKind, number>;
 
 /** What every saved configuration has. */
@@ -157,6 +158,10 @@ export interface PollConfig extends VersionedConfig {
   since?: string;
   /** Adds `msg.customFields` ({caption: value}) to every change message. */
   customFieldValues?: boolean;
+  /** Field paths compared between sightings (`status/name, owner/identifier`); empty: none. */
+  watchedFields?: string;
+  /** Which changes are sent; none: every change. */
+  changeFilters?: ChangeFilterConfig[];
 }
 
 export interface CallbackConfig extends VersionedConfig {
@@ -178,6 +183,12 @@ export interface CallbackConfig extends VersionedConfig {
   dedupeWindow?: number | string;
   /** Adds `msg.customFields` ({caption: value}) of the record delivered. */
   customFieldValues?: boolean;
+  /** Field paths compared between sightings, as on the poll node; empty: none. */
+  watchedFields?: string;
+  /** Which changes are sent; none: every change. */
+  changeFilters?: ChangeFilterConfig[];
+  /** Minutes between safety-net polls of the same list (catching lost deliveries); 0/empty: off. */
+  safetyNet?: number | string;
 }
 
 /** A new request node's settings. */
@@ -222,6 +233,8 @@ export const POLL_DEFAULTS = {
   start: 'now',
   since: '',
   customFieldValues: false,
+  watchedFields: '',
+  changeFilters: [] as ChangeFilterConfig[],
 } as const satisfies PollConfig;
 
 /** A new callback node's settings. */
@@ -238,6 +251,9 @@ export const CALLBACK_DEFAULTS = {
   output: 'entity',
   dedupeWindow: 600,
   customFieldValues: false,
+  watchedFields: '',
+  changeFilters: [] as ChangeFilterConfig[],
+  safetyNet: '',
 } as const satisfies CallbackConfig;
 
 /** Each node type's defaults by kind. */

@@ -73,6 +73,11 @@ export interface SimCallbacks {
   retryDelayMs: number;
   /** Resolves when no delivery is pending. */
   idle(): Promise<void>;
+  /**
+   * Marks a callback inactive, as Manage does after days of failed deliveries: nothing is
+   * delivered to it until it is activated again (`inactiveFlag: false`). False when none has the id.
+   */
+  disable(callbackId: number): boolean;
 }
 
 interface DispatcherOptions {
@@ -224,6 +229,13 @@ export class CallbackDispatcher implements SimCallbacks {
     const attempt = await this.track(post(entry.url, entry.body, entry.signature));
     entry.attempts.push(attempt);
     return attempt.status;
+  }
+
+  disable(callbackId: number): boolean {
+    return (
+      this.options.store.update(CALLBACKS_COLLECTION, callbackId, { inactiveFlag: true }) !==
+      undefined
+    );
   }
 
   async idle(): Promise<void> {

@@ -1,4 +1,7 @@
-/** `/_simulator/faults` and `/_simulator/clock`: drive a simulator running in another process. */
+/**
+ * `/_simulator/faults`, `/_simulator/clock` and `/_simulator/callbacks/{id}/disable`: drive a
+ * simulator running in another process.
+ */
 import { errorAnswer, jsonAnswer, type Answer } from './answers';
 import { manageTimestamp } from './clock';
 import type { FaultSpec } from './faults';
@@ -50,6 +53,13 @@ export function handleControl(context: SimContext, request: SimRequest): Answer 
       });
     }
     return jsonAnswer(200, { now: manageTimestamp(context.clock.now()) });
+  }
+  const disable = /^callbacks\/(\d+)\/disable$/.exec(what);
+  if (disable && request.method === 'POST') {
+    if (!context.callbacks.disable(Number(disable[1]))) {
+      return errorAnswer(notFound(`No callback ${disable[1]}`));
+    }
+    return jsonAnswer(200, context.store.get('system/callbacks', Number(disable[1])));
   }
   return errorAnswer(notFound(`Unknown simulator control ${request.pathname}`));
 }

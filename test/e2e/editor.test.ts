@@ -582,9 +582,24 @@ function editorSuite(theme: EditorTheme): void {
         const { document } = globalThis as unknown as EditorWindow;
         return document.querySelector('#node-input-operationId')?.value === 'getServiceTickets';
       });
+      // Watched fields are picked from the list's record fields.
+      await page.locator('.cw-field-pick-row').waitFor({ state: 'visible' });
+      await page.selectOption('#node-input-cw-field-pick', 'status/name');
+      await page.selectOption('#node-input-cw-field-pick', 'owner/identifier');
+      assert.equal(
+        await page.locator('#node-input-watchedFields').inputValue(),
+        'status/name, owner/identifier',
+      );
       await artifacts.save(page, 'poll-dialog');
       await assertReadable('poll dialog');
       await page.click('#node-dialog-ok');
+      assert.equal(
+        await page.evaluate(
+          (id) => (globalThis as unknown as EditorWindow).RED.nodes.node(id)?.watchedFields,
+          IDS.poll,
+        ),
+        'status/name, owner/identifier',
+      );
       await deploy();
 
       // The first poll only notes where to start from.
@@ -666,6 +681,15 @@ function editorSuite(theme: EditorTheme): void {
         false,
         'a valid public URL is no longer marked',
       );
+      await page.fill('#node-input-watchedFields', 'status/name, owner/identifier');
+      await page.click('#node-input-cw-change-filters .red-ui-editableList-addButton');
+      assert.equal(
+        await page.locator('.cw-filter-field').inputValue(),
+        'status/name',
+        'the filter offers the watched fields',
+      );
+      await page.fill('.cw-filter-value', 'Waiting on Customer');
+      await page.fill('#node-input-safetyNet', '15');
       await artifacts.save(page, 'callback-dialog');
       await assertReadable('callback dialog');
       await page.click('#node-dialog-ok');
@@ -680,6 +704,9 @@ function editorSuite(theme: EditorTheme): void {
             objectId: node.objectId,
             publicUrl: node.publicUrl,
             path: node.path,
+            watchedFields: node.watchedFields,
+            changeFilters: node.changeFilters,
+            safetyNet: node.safetyNet,
             valid: node.valid,
           }
         );
@@ -691,6 +718,9 @@ function editorSuite(theme: EditorTheme): void {
         objectId: '1',
         publicUrl: origin,
         path: '/connectwise/help-desk',
+        watchedFields: 'status/name, owner/identifier',
+        changeFilters: [{ kind: 'becomes', field: 'status/name', value: 'Waiting on Customer' }],
+        safetyNet: '15',
         valid: true,
       });
 

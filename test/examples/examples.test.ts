@@ -557,6 +557,52 @@ function describeExamples(name: string, dir: string): void {
       assert.equal(received[0].event, 'updated');
     });
 
+    if (dir === SHIPPED_DIR)
+      it('Notify when a ticket enters Waiting on Customer: once per entry, with the status before', async () => {
+        await loadExample('Notify when a ticket enters Waiting on Customer');
+        const poll = async (): Promise<void> => {
+          const polls = statusTexts('ex11-poll').length;
+          trigger('ex11-inject');
+          await waitFor('a poll', () => statusTexts('ex11-poll').length > polls);
+        };
+        await poll();
+        assert.match(statusTexts('ex11-poll').at(-1) ?? '', /^watching from now/);
+
+        const waiting = { id: 999, name: 'Waiting on Customer' };
+        const open = sim.store.list(TICKETS).filter((ticket) => ticket.closedFlag === false);
+        const [entering, other] = open;
+        const before = (entering.status as { name: string }).name;
+        assert.notEqual(before, waiting.name);
+        const received = recordInputs('ex11-debug');
+        sim.clock.advance(2);
+        sim.store.update(TICKETS, entering.id, { status: waiting });
+        sim.store.update(TICKETS, other.id, { summary: 'a note, no status change' });
+        await poll();
+        await waitFor('the notice', () => received.length > 0);
+        const owner =
+          (entering.owner as { identifier?: string } | undefined)?.identifier ?? 'nobody';
+        assert.deepEqual(
+          received.map((msg) => msg.payload),
+          [
+            `#${entering.id} ${String(entering.summary)}: ${before} -> Waiting on Customer (owner ${owner})`,
+          ],
+        );
+
+        sim.clock.advance(2);
+        sim.store.update(TICKETS, entering.id, { summary: 'still waiting' });
+        await poll();
+        sim.clock.advance(2);
+        sim.store.update(TICKETS, entering.id, { status: { id: 1, name: 'In Progress' } });
+        await poll();
+        assert.equal(received.length, 1, 'no notice while it waits, nor when it leaves');
+        sim.clock.advance(2);
+        sim.store.update(TICKETS, entering.id, { status: waiting });
+        await poll();
+        await waitFor('the second notice', () => received.length > 1);
+        assert.match(String(received[1].payload), /: In Progress -> Waiting on Customer/);
+        assert.equal(received.length, 2);
+      });
+
     it('Handle errors with a Catch node: a 404 reaches the Catch node, explained', async () => {
       await loadExample('Handle errors with a Catch node');
       const tickets = recordInputs('ex07-debug');

@@ -127,6 +127,24 @@ describe('catalog admin endpoints', function () {
     assert.ok(!('sampleBody' in body));
   });
 
+  it("answers a list's record field paths, references resolved, to pick watched fields from", async () => {
+    const res = await helper
+      .request()
+      .get('/connectwise-manage/catalog/operations/getServiceTickets');
+    assert.equal(res.status, 200);
+    const paths = (res.body as { fieldPaths?: string[] }).fieldPaths ?? [];
+    for (const path of ['id', 'summary', 'status/name', 'owner/identifier', 'priority/name']) {
+      assert.ok(paths.includes(path), `${path} is offered`);
+    }
+    assert.ok(paths.includes('_info/lastUpdated'));
+    assert.ok(!paths.includes('status/_info/lastUpdated'), "a reference's own dates are not");
+    assert.ok(!paths.includes('status'), 'a reference is offered by its fields');
+    const one = await helper
+      .request()
+      .get('/connectwise-manage/catalog/operations/getServiceTicketsById');
+    assert.ok(!('fieldPaths' in (one.body as object)), 'only lists');
+  });
+
   it('answers 404 naming an unknown operation', async () => {
     const res = await helper.request().get('/connectwise-manage/catalog/operations/getNoSuchThing');
     assert.equal(res.status, 404);

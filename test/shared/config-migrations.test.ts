@@ -130,7 +130,7 @@ describe('node configuration versions', () => {
         connection: 'c',
       });
       assert.equal(from, 1);
-      assert.equal(config.version, 2);
+      assert.equal(config.version, CONFIG_VERSIONS[kind]);
       assert.equal(config.customFieldValues, false, kind);
       assert.equal(config.connection, 'c');
     }
@@ -150,6 +150,55 @@ describe('node configuration versions', () => {
     assert.equal(config.actAs, '');
     assert.equal(config.actAsType, 'str');
     assert.equal(config.operationId, 'patchCompanyCompaniesById');
+  });
+
+  it('keeps the custom field values choice of a poll and callback saved at version 2', () => {
+    for (const kind of ['poll', 'callback'] as const) {
+      const { config, from } = migrateConfig<Record<string, unknown>>(kind, {
+        version: 2,
+        connection: 'c',
+        customFieldValues: true,
+      });
+      assert.equal(from, 2);
+      assert.equal(config.version, 3);
+      assert.equal(config.customFieldValues, true, kind);
+      assert.equal(config.watchedFields, '', kind);
+      assert.deepEqual(config.changeFilters, [], kind);
+    }
+  });
+
+  it('gives a poll saved before watched fields none, and no filters', () => {
+    const saved = {
+      version: 1,
+      operationId: 'getServiceTickets',
+      conditions: 'board/id = 1',
+      interval: 5,
+      intervalUnit: 'm',
+    };
+    const { config, from } = migrateConfig<Record<string, unknown>>('poll', saved);
+    assert.equal(from, 1);
+    assert.equal(config.version, 3);
+    assert.equal(config.customFieldValues, false);
+    assert.equal(config.watchedFields, '');
+    assert.deepEqual(config.changeFilters, []);
+    assert.equal(config.conditions, 'board/id = 1');
+    assert.equal(config.interval, 5);
+  });
+
+  it('gives a callback saved before watched fields none, no filters and no safety-net poll', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('callback', {
+      version: 1,
+      callbackType: 'Ticket',
+      level: 'Board',
+      objectId: 3,
+    });
+    assert.equal(from, 1);
+    assert.equal(config.version, 3);
+    assert.equal(config.customFieldValues, false);
+    assert.equal(config.watchedFields, '');
+    assert.deepEqual(config.changeFilters, []);
+    assert.equal(config.safetyNet, '', 'no safety-net poll');
+    assert.equal(config.objectId, 3);
   });
 
   it('leaves a current configuration alone, and never changes the one it is given', () => {

@@ -176,6 +176,34 @@ describe('simulator: callbacks', function () {
     );
   });
 
+  it('disables a callback as Manage does after failed deliveries, over its control too', async () => {
+    const created = await api('POST', '/system/callbacks', {
+      url: receiverUrl,
+      type: 'Ticket',
+      level: 'Owner',
+      objectId: 1,
+    });
+    const id = (created.body as { id: number }).id;
+    const control = await fetch(`${sim.url}/_simulator/callbacks/${id}/disable`, {
+      method: 'POST',
+    });
+    assert.equal(control.status, 200);
+    assert.equal(((await control.json()) as { inactiveFlag: boolean }).inactiveFlag, true);
+    const ticket = await api('POST', '/service/tickets', {
+      summary: 'not delivered',
+      board: { id: 1 },
+      company: { id: 1 },
+    });
+    assert.equal(ticket.status, 201);
+    await sim.callbacks.idle();
+    assert.equal(received.length, 0, 'an inactive callback gets nothing');
+    assert.equal(sim.callbacks.disable(999_999), false);
+    const missing = await fetch(`${sim.url}/_simulator/callbacks/999999/disable`, {
+      method: 'POST',
+    });
+    assert.equal(missing.status, 404);
+  });
+
   it('reports companies and contacts, deletions included', async () => {
     sim.store.insert('system/callbacks', {
       url: receiverUrl,

@@ -33,6 +33,9 @@ import {
   shortErrorText,
   whenFlowsStarted,
 } from '../node-status';
+import { afterDelivery } from '../connectwise-poll/change-output';
+import type { CallbackContext } from '../connectwise-poll/context-watermark';
+import { CallbackChanges } from './callback-changes';
 import { addDeliveryRoute, type HttpNodeApp } from './callback-route';
 import type { CallbackSettings } from './callback-settings';
 import { BodyTooLargeError, readRawBody, tapRawBodies, type HttpServer } from './raw-body';
@@ -40,6 +43,8 @@ import { BodyTooLargeError, readRawBody, tapRawBodies, type HttpServer } from '.
 /** How often the registration is read back, to notice ConnectWise disabling or deleting it. */
 export const REGISTRATION_CHECK_MS = 15 * 60_000;
 const RETRY_REGISTRATION_MS = 30_000;
+/** The first safety-net poll, after the flows started: it notes where the list stands. */
+const SAFETY_NET_FIRST_DELAY_MS = 1000;
 /** The body of a refusal: a word, never the reason (which is for the log). */
 const REFUSAL_ANSWERS = { 400: 'bad request', 403: 'forbidden', 503: 'try again later' } as const;
 
@@ -123,6 +128,10 @@ export class CallbackRuntime {
   /** Messages leave in the order deliveries arrived, re-fetches included. */
   private sending: Promise<void> = Promise.resolve();
   private cancelReport: () => void = () => undefined;
+  /** Watched fields and the safety-net poll, when the node has either. */
+  private readonly changes: CallbackChanges | undefined;
+  /** Set when ConnectWise had disabled the callback and this node activated it again. */
+  private reactivated = false;
 
   /** Serves the endpoint at once; throws (nothing served) when it cannot be served. */
   constructor(private readonly options: CallbackRuntimeOptions) {
@@ -144,12 +153,51 @@ export class CallbackRuntime {
       dedupeWindowMs: settings.dedupeWindowMs,
     });
     this.refusals = new NoticeThrottle((text) => node.warn(text));
+    if (settings.tracking !== undefined || settings.safetyNetMs > 0) {
+      this.changes = new CallbackChanges(
+        settings,
+        node.context() as unknown as CallbackContext,
+        {
+          client: () => connection.getClient(),
+          // Records the safety-net poll found carry their custom field values too.
+          send: (msg) => node.send(this.addCustomFieldValues(msg)),
+          isClosed: () => this.closed,
+        },
+        (err, sent) => this.safetyNetDone(err, sent),
+      );
+    }
     this.stopEndpoint = this.serveEndpoint(RED);
   }
 
-  /** Registers the callback in ConnectWise. */
+  /** Registers the callback in ConnectWise; the first safety-net poll follows shortly. */
   start(): void {
     this.registerNow();
+    this.changes?.start(SAFETY_NET_FIRST_DELAY_MS);
+  }
+
+  /** An input message: reads the registration back now and runs the safety-net poll now. */
+  input(done: (err?: Error) => void): void {
+    void (async () => {
+      await this.registering;
+      await this.checkRegistrationOnce();
+      const err = await this.changes?.pollNow();
+      done(err ? asError(err) : undefined);
+    })();
+  }
+
+  private safetyNetDone(err: unknown, sent: number): void {
+    if (err) {
+      const status = failureStatus(`safety-net poll: ${shortErrorText(err)}`);
+      this.node.status(status);
+      reportBackgroundFailure(this.node, err, this.failureContext(), status);
+      return;
+    }
+    if (sent > 0) {
+      this.node.log(`the safety-net poll sent ${sent} change(s) that no delivery brought`);
+    }
+    if (this.registration && this.registration.inactiveFlag !== true) {
+      this.node.status(this.registeredStatus());
+    }
   }
 
   /** Stops serving; deletes the registration when the node was removed. */
@@ -159,6 +207,7 @@ export class CallbackRuntime {
     this.cancelReport();
     this.stopEndpoint();
     await this.registering;
+    await this.changes?.close();
     const { registration, client } = this;
     if (removed && registration && client) {
       // The connection may be closing in the same deploy: use a client of our own.
@@ -207,8 +256,9 @@ export class CallbackRuntime {
 
   private registeredStatus(): NodeStatus {
     const last = this.lastDelivery ? ` · last ${clockTime(this.lastDelivery)}` : '';
+    const again = this.reactivated ? ' (re-activated)' : '';
     return this.registration
-      ? { fill: 'green', shape: 'dot', text: `registered #${this.registration.id}${last}` }
+      ? { fill: 'green', shape: 'dot', text: `registered #${this.registration.id}${again}${last}` }
       : { fill: 'blue', shape: 'ring', text: `registering${last}` };
   }
 
@@ -254,41 +304,53 @@ export class CallbackRuntime {
     })();
   }
 
-  /** ConnectWise disables a callback after days of failed deliveries: show it, re-register if deleted. */
+  /**
+   * ConnectWise disables a callback (`inactiveFlag`) after days of failed deliveries, and a user
+   * may delete it: either way it is registered again, and the status and log say so.
+   */
   private checkRegistration(): void {
     void (async () => {
-      const { client, registration, node, settings } = this;
-      if (this.closed || !client || !registration) return;
-      try {
-        const current = await readCallbackRegistration(client, registration.id);
-        if (this.closed) return;
-        if (!current) {
-          this.registration = undefined;
-          this.registerNow();
-          return;
-        }
-        this.registration = current;
-        if (current.inactiveFlag === true) {
-          node.status({
-            fill: 'yellow',
-            shape: 'ring',
-            text: `not reachable: #${current.id} inactive`,
-          });
-          if (!this.inactiveNoticed) {
-            this.inactiveNoticed = true;
-            node.warn(
-              `ConnectWise marked callback #${current.id} inactive (deliveries to ${settings.spec.url} ` +
-                'failed); check that the URL is reachable, then redeploy to activate it again',
-            );
-          }
-        } else {
-          node.status(this.registeredStatus());
-        }
-      } catch (err) {
-        node.debug(`reading the callback registration failed: ${asError(err).message}`);
-      }
+      await this.checkRegistrationOnce();
       this.schedule(REGISTRATION_CHECK_MS, () => this.checkRegistration());
     })();
+  }
+
+  /** Answers true when it started a new registration. */
+  private async checkRegistrationOnce(): Promise<boolean> {
+    const { client, registration, node, settings } = this;
+    if (this.closed || !client || !registration) return false;
+    try {
+      const current = await readCallbackRegistration(client, registration.id);
+      if (this.closed) return false;
+      if (!current) {
+        this.registration = undefined;
+        node.warn(`callback #${registration.id} was deleted in ConnectWise: registering it again`);
+        this.registerNow();
+        await this.registering;
+        return true;
+      }
+      this.registration = current;
+      if (current.inactiveFlag === true) {
+        node.status({
+          fill: 'yellow',
+          shape: 'ring',
+          text: `re-activating #${current.id}: ConnectWise disabled it`,
+        });
+        node.warn(
+          `ConnectWise marked callback #${current.id} inactive (deliveries to ${settings.spec.url} ` +
+            'failed): activating it again' +
+            (this.changes?.hasSafetyNet ? '; the safety-net poll sends what was missed' : ''),
+        );
+        this.reactivated = true;
+        this.registerNow();
+        await this.registering;
+        return true;
+      }
+      node.status(this.registeredStatus());
+    } catch (err) {
+      node.debug(`reading the callback registration failed: ${asError(err).message}`);
+    }
+    return false;
   }
 
   private failureContext(): Record<string, unknown> {
@@ -315,6 +377,50 @@ export class CallbackRuntime {
     } as NodeMessage;
   }
 
+  /**
+   * With watched fields or a safety net, a delivery is sent only if its version of the record was
+   * not sent before (by a delivery or the poll), with `msg.changes` and the poll's event names.
+   */
+  private async emitTracked(
+    changes: CallbackChanges,
+    msg: NodeMessage,
+    delivery: CallbackDelivery,
+  ) {
+    let tracked: Awaited<ReturnType<CallbackChanges['delivery']>>;
+    try {
+      tracked = await changes.delivery(delivery.event, delivery.id, msg.payload);
+    } catch (err) {
+      if (!this.closed) reportFailure(this.node, err, (error) => this.node.error(error, msg));
+      return;
+    }
+    if (tracked === undefined || this.closed) return;
+    if (tracked !== 'untracked') {
+      const out = msg as NodeMessage & {
+        event?: string;
+        changes?: unknown;
+        cw: Record<string, unknown>;
+      };
+      out.event = tracked.fields.event;
+      if (tracked.fields.changes !== undefined) out.changes = tracked.fields.changes;
+      out.cw.lastUpdated = tracked.fields.lastUpdated;
+      out.cw.source = 'callback';
+    }
+    this.node.send(msg);
+    if (tracked === 'untracked') return;
+    await afterDelivery();
+    if (!this.closed) await tracked.persist();
+  }
+
+  /** `msg.customFields` ({caption: value}) of the record, when the node is set to add it. */
+  private addCustomFieldValues(msg: NodeMessage): NodeMessage {
+    if (this.settings.customFieldValues) {
+      const values = customFieldMap(msg.payload);
+      if (values !== undefined)
+        (msg as NodeMessage & { customFields?: unknown }).customFields = values;
+    }
+    return msg;
+  }
+
   private async emit(delivery: CallbackDelivery, body: Buffer): Promise<void> {
     const msg = this.messageFor(delivery, body);
     const refetch =
@@ -336,12 +442,10 @@ export class CallbackRuntime {
         return;
       }
     }
-    if (this.settings.customFieldValues) {
-      const values = customFieldMap(msg.payload);
-      if (values !== undefined)
-        (msg as NodeMessage & { customFields?: unknown }).customFields = values;
-    }
-    if (!this.closed) this.node.send(msg);
+    this.addCustomFieldValues(msg);
+    if (this.closed) return;
+    if (this.changes) await this.emitTracked(this.changes, msg, delivery);
+    else this.node.send(msg);
   }
 
   private async handleDelivery(req: Request, res: Response): Promise<void> {

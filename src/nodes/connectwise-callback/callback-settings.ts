@@ -15,8 +15,10 @@ import {
   CALLBACK_DESCRIPTION_MAX_LENGTH,
   DEDUPE_WINDOW_RANGE,
   rangeProblem,
+  SAFETY_NET_MINUTES_RANGE,
 } from '../../shared/limits';
 import { CALLBACK_DEFAULTS, type CallbackConfig } from '../../shared/node-configs';
+import { resolveTracking, type TrackingSettings } from '../connectwise-poll/poll-settings';
 
 export type CallbackOutput = NonNullable<CallbackConfig['output']>;
 export type { CallbackConfig };
@@ -32,6 +34,12 @@ export interface CallbackSettings {
   dedupeWindowMs: number;
   /** Messages carry `msg.customFields` ({caption: value}) of the record. */
   customFieldValues: boolean;
+  /** Watched fields and filters; undefined when the node watches no field. */
+  tracking: TrackingSettings | undefined;
+  /** Milliseconds between safety-net polls; 0: off. */
+  safetyNetMs: number;
+  /** The conditions that read the records the callback reports (its level), for the safety net. */
+  levelConditions: string;
 }
 
 export function defaultCallbackPath(nodeId: string): string {
@@ -153,5 +161,34 @@ export function resolveCallbackSettings(
     output,
     dedupeWindowMs: windowS * 1000,
     customFieldValues: config.customFieldValues === true,
+    tracking: resolveTracking(config.watchedFields, config.changeFilters),
+    safetyNetMs: safetyNetMsOf(config.safetyNet),
+    levelConditions: levelConditionsOf(typeInfo.type, canonicalLevel, config.objectId),
   };
+}
+
+/** Minutes between safety-net polls, as milliseconds; empty and 0 turn it off. */
+export function safetyNetMsOf(value: number | string | undefined): number {
+  const text = String(value ?? '').trim();
+  if (text === '') return 0;
+  const minutes = Number(text);
+  const problem = rangeProblem(SAFETY_NET_MINUTES_RANGE, minutes);
+  if (problem) throw inputError('safetyNet', `${JSON.stringify(text)}: ${problem}`);
+  return Math.round(minutes * 60_000);
+}
+
+/**
+ * The records a callback of this level reports, as list conditions: all of them for `Owner`,
+ * the record itself for its own type's level (`Ticket`), else those of the board, status,
+ * company ... named by `objectId` (`board/id = 3`).
+ */
+export function levelConditionsOf(
+  type: string,
+  level: string,
+  objectId: number | string | undefined,
+): string {
+  if (isOwnerLevel(level)) return '';
+  const id = Number(objectId);
+  if (level.toLowerCase() === type.toLowerCase()) return `id = ${id}`;
+  return `${level.charAt(0).toLowerCase()}${level.slice(1)}/id = ${id}`;
 }

@@ -40,6 +40,7 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     runtime.start();
+    this.on('input', (_msg, _send, done) => runtime.input(done));
     this.on('close', (removed: boolean, done: () => void) => {
       void runtime.close(removed).then(done, done);
     });

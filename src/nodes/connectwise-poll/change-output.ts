@@ -7,6 +7,7 @@
 import type { NodeMessage } from 'node-red';
 
 import type { Change, ChangeSink, Watermark } from '../../core/change-poller';
+import type { ChangeTracker, FieldChanges, TrackedChange } from '../../core/change-tracker';
 import type { PollOutput } from '../../shared/modes';
 
 /**
@@ -50,6 +51,31 @@ export interface ChangeSummary {
   id: number;
   event: Change['event'];
   lastUpdated: string;
+  /** The watched fields that changed, when the node watches fields. */
+  changes?: FieldChanges;
+}
+
+/** A change as it is sent: with its diff when the node watches fields. */
+interface SentChange {
+  change: Change;
+  tracked: TrackedChange | undefined;
+}
+
+/**
+ * The changes to send: all of them when no field is watched; otherwise each is compared with the
+ * snapshot (which moves on) and only those the filters let through are kept.
+ */
+function changesToSend(
+  changes: readonly Change[],
+  tracker: ChangeTracker | undefined,
+): SentChange[] {
+  if (tracker === undefined) return changes.map((change) => ({ change, tracked: undefined }));
+  const sent: SentChange[] = [];
+  for (const change of changes) {
+    const tracked = tracker.observe(change.id, change.lastUpdated, change.record, change.event);
+    if (tracked?.matches) sent.push({ change, tracked });
+  }
+  return sent;
 }
 
 /**
@@ -64,11 +90,13 @@ export function recordMessage(
   change: Change,
   watermark: Watermark,
   identity: PollIdentity,
+  tracked?: TrackedChange,
 ): NodeMessage {
   return {
     payload: change.record,
     topic: identity.topic,
     event: change.event,
+    ...(tracked ? { changes: tracked.changes } : {}),
     cw: {
       operationId: identity.operationId,
       watermark,
@@ -85,15 +113,18 @@ export function pageMessage(
   identity: PollIdentity,
   page: number,
   last: boolean,
+  tracked?: readonly TrackedChange[],
 ): NodeMessage {
-  const summaries: ChangeSummary[] = changes.map(({ id, event, lastUpdated }) => ({
+  const summaries: ChangeSummary[] = changes.map(({ id, event, lastUpdated }, index) => ({
     id,
     event,
     lastUpdated,
+    ...(tracked ? { changes: tracked[index].changes } : {}),
   }));
   return {
     payload: changes.map((change) => change.record),
     topic: identity.topic,
+    ...(tracked ? { changes: tracked.map((change) => change.changes) } : {}),
     cw: {
       operationId: identity.operationId,
       watermark,
@@ -118,13 +149,17 @@ class PerRecordOutput implements ChangeOutput {
   constructor(
     private readonly identity: PollIdentity,
     private readonly hooks: OutputHooks,
+    private readonly tracker: CurrentTracker,
   ) {}
 
   async accept(changes: Change[], watermark: Watermark): Promise<Watermark> {
     if (this.hooks.isClosed()) throw new PollAbandonedError();
     const carried = messageWatermark(watermark);
-    for (const change of changes) this.hooks.send(recordMessage(change, carried, this.identity));
-    this.sent += changes.length;
+    const sending = changesToSend(changes, this.tracker());
+    for (const { change, tracked } of sending) {
+      this.hooks.send(recordMessage(change, carried, this.identity, tracked));
+    }
+    this.sent += sending.length;
     await delivered(this.hooks);
     return watermark;
   }
@@ -148,6 +183,7 @@ class PerPageOutput implements ChangeOutput {
   constructor(
     private readonly identity: PollIdentity,
     private readonly hooks: OutputHooks,
+    private readonly tracker: CurrentTracker,
   ) {}
 
   async accept(changes: Change[], watermark: Watermark): Promise<Watermark | undefined> {
@@ -168,21 +204,44 @@ class PerPageOutput implements ChangeOutput {
     page: { changes: Change[]; watermark: Watermark },
     last: boolean,
   ): Promise<Watermark> {
+    // Compared only as the page is sent, so the snapshot never runs ahead of the watermark.
+    const sending = changesToSend(page.changes, this.tracker());
+    // A page whose changes the filters all turned down sends nothing.
+    if (sending.length === 0) return page.watermark;
     this.page += 1;
     const carried = messageWatermark(page.watermark);
-    this.hooks.send(pageMessage(page.changes, carried, this.identity, this.page, last));
-    this.sent += page.changes.length;
+    const tracked = this.tracker()
+      ? sending.map((entry) => entry.tracked as TrackedChange)
+      : undefined;
+    this.hooks.send(
+      pageMessage(
+        sending.map((entry) => entry.change),
+        carried,
+        this.identity,
+        this.page,
+        last,
+        tracked,
+      ),
+    );
+    this.sent += sending.length;
     await delivered(this.hooks);
     return page.watermark;
   }
 }
 
+/**
+ * The node's snapshot of its watched fields, undefined when it watches none; asked on each page,
+ * as the poll's first read of the store may replace it.
+ */
+export type CurrentTracker = () => ChangeTracker | undefined;
+
 export function createChangeOutput(
   mode: PollOutput,
   identity: PollIdentity,
   hooks: OutputHooks,
+  tracker: CurrentTracker = () => undefined,
 ): ChangeOutput {
   return mode === 'per-poll'
-    ? new PerPageOutput(identity, hooks)
-    : new PerRecordOutput(identity, hooks);
+    ? new PerPageOutput(identity, hooks, tracker)
+    : new PerRecordOutput(identity, hooks, tracker);
 }

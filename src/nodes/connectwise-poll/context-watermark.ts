@@ -1,8 +1,10 @@
 /**
  * The watermark kept in the node's context (default store), so a persistent context store carries
- * it over restarts and redeploys.
+ * it over restarts and redeploys. A node that watches fields keeps its snapshot of them in the same
+ * value, written in the same `set`: the two can never disagree after a restart.
  */
 import type { Watermark, WatermarkStore } from '../../core/change-poller';
+import type { StoredSnapshot } from '../../core/change-tracker';
 
 export const WATERMARK_KEY = 'watermark';
 
@@ -12,8 +14,15 @@ export interface CallbackContext {
   set(key: string, value: unknown, callback: (err?: Error | null) => void): void;
 }
 
-/** The stored shape: the watermark plus the operation it belongs to. */
-export type StoredWatermark = Watermark & { operationId: string };
+/** The stored shape: the watermark plus the operation it belongs to, and the snapshot if any. */
+export type StoredWatermark = Watermark & { operationId: string; snapshot?: StoredSnapshot };
+
+/** The snapshot stored beside a watermark read back by `load`, if any. */
+export function snapshotOf(stored: unknown): unknown {
+  return stored !== null && typeof stored === 'object'
+    ? (stored as { snapshot?: unknown }).snapshot
+    : undefined;
+}
 
 export class ContextWatermarkStore implements WatermarkStore {
   constructor(
@@ -41,17 +50,32 @@ export class ContextWatermarkStore implements WatermarkStore {
     });
   }
 
-  save(watermark: Watermark): Promise<void> {
+  save(watermark: Watermark, snapshot?: StoredSnapshot): Promise<void> {
     // A copy: the memory store keeps the object itself, and the poller's must stay its own.
     const stored: StoredWatermark = {
       ...watermark,
       ids: [...watermark.ids],
       operationId: this.operationId,
     };
+    if (snapshot !== undefined) stored.snapshot = snapshot;
     return new Promise((resolve, reject) => {
       this.context.set(WATERMARK_KEY, stored, (err) => (err ? reject(err) : resolve()));
     });
   }
+}
+
+/**
+ * Only a snapshot, for a node that has no watermark yet (a callback node before its first
+ * safety-net poll, or without one): the value has no `version`, so no watermark is read from it.
+ */
+export function saveSnapshotOnly(
+  context: CallbackContext,
+  operationId: string,
+  snapshot: StoredSnapshot,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    context.set(WATERMARK_KEY, { operationId, snapshot }, (err) => (err ? reject(err) : resolve()));
+  });
 }
 
 interface StoreSetting {

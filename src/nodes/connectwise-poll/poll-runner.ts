@@ -14,6 +14,8 @@ import {
   type Watermark,
   type WatermarkStore,
 } from '../../core/change-poller';
+import { readBaseline } from '../../core/change-baseline';
+import { ChangeTracker } from '../../core/change-tracker';
 import { inputError } from '../../core/errors';
 import {
   asError,
@@ -24,8 +26,8 @@ import {
 } from '../node-status';
 import { evaluateParameterRows } from '../typed-inputs';
 import { createChangeOutput, PollAbandonedError } from './change-output';
+import { ContextWatermarkStore, snapshotOf, type CallbackContext } from './context-watermark';
 import { withCustomFieldValues } from './custom-field-values';
-import { ContextWatermarkStore, type CallbackContext } from './context-watermark';
 import {
   ListChangeSource,
   resolveListOperation,
@@ -84,6 +86,12 @@ export class PollRunner {
   /** The node's one poller and its list, once the operation is known. */
   private readonly polling: Promise<{ poller: ChangePoller; source: ListChangeSource }>;
   private cancelReport: () => void = () => undefined;
+  /** The snapshot of the watched fields, when the node watches any. */
+  private tracker: ChangeTracker | undefined;
+  /** The tracker's revision as last stored or loaded: another one means it ran ahead of the store. */
+  private storedRevision = -1;
+  /** Set when nothing was stored: the first save reads the watched fields' values first. */
+  private baselinePending = false;
 
   constructor(private readonly options: PollRunnerOptions) {
     const { node, settings, connection } = options;
@@ -92,11 +100,25 @@ export class PollRunner {
       settings.operationId,
     );
     // The poller is the only writer of the watermark, and writes nothing once the node closed.
+    // The snapshot travels with the watermark: read in the same get, written in the same set.
     const store: WatermarkStore = {
-      load: () => context.load(),
-      save: (watermark) => {
-        if (this.closed) return Promise.reject(new PollAbandonedError());
-        return this.persist(context, watermark);
+      load: async () => {
+        const stored = await context.load();
+        this.resumeTracker(stored);
+        return stored;
+      },
+      save: async (watermark) => {
+        if (this.closed) throw new PollAbandonedError();
+        const tracker = this.tracker;
+        if (tracker && this.baselinePending) {
+          const { poller, source } = await this.polling;
+          await readBaseline(source, poller.options, tracker, watermark);
+          this.baselinePending = false;
+          if (this.closed) throw new PollAbandonedError();
+        }
+        const revision = tracker?.revision ?? -1;
+        await this.persist(context, watermark, tracker?.toStored());
+        if (tracker === this.tracker) this.storedRevision = revision;
       },
     };
     this.polling = Promise.resolve()
@@ -113,6 +135,19 @@ export class PollRunner {
       });
     // Handled here once; each poll awaits it again and fails with the same error.
     this.polling.catch(() => undefined);
+  }
+
+  /**
+   * Keeps the tracker in memory while it matches what is stored; rebuilds it from the stored
+   * snapshot at the first poll, and after a poll that failed between a send and its save.
+   */
+  private resumeTracker(stored: unknown): void {
+    const tracking = this.options.settings.tracking;
+    if (tracking === undefined) return;
+    if (this.tracker !== undefined && this.tracker.revision === this.storedRevision) return;
+    this.tracker = ChangeTracker.fromStored(snapshotOf(stored), tracking.fields, tracking.filters);
+    this.storedRevision = this.tracker.revision;
+    this.baselinePending = stored === undefined || stored === null;
   }
 
   /** Checks the operation, then schedules the first poll. */
@@ -200,6 +235,7 @@ export class PollRunner {
             node.send(settings.customFieldValues ? withCustomFieldValues(message) : message),
           isClosed: () => this.closed,
         },
+        () => this.tracker,
       );
       const result: PollResult = await poller.poll(output, { ifBusy: 'wait' });
       if (!this.closed) node.status(this.success(result, output.sent));
@@ -241,8 +277,12 @@ export class PollRunner {
     );
   }
 
-  private persist(store: ContextWatermarkStore, watermark: Watermark): Promise<void> {
-    const saved = store.save(watermark);
+  private persist(
+    store: ContextWatermarkStore,
+    watermark: Watermark,
+    snapshot: ReturnType<ChangeTracker['toStored']> | undefined,
+  ): Promise<void> {
+    const saved = store.save(watermark, snapshot);
     this.saving = saved.catch(() => undefined);
     return saved;
   }

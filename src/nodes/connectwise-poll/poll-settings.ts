@@ -5,9 +5,15 @@
  */
 import {
   resolveChangeOptions,
+  withRequiredFields,
   type ChangePollerOptions,
   type ResolvedChangeOptions,
 } from '../../core/change-poller';
+import {
+  parseChangeFilters,
+  parseWatchedFields,
+  type ChangeFilter,
+} from '../../core/watched-fields';
 import { validateConditions } from '../../core/conditions';
 import { inputError } from '../../core/errors';
 import {
@@ -38,6 +44,23 @@ export interface PollSettings {
   rows: ParameterRow[];
   /** Messages carry `msg.customFields` ({caption: value}). */
   customFieldValues: boolean;
+  /** What the node compares between sightings; undefined when it watches no field. */
+  tracking: TrackingSettings | undefined;
+}
+
+export interface TrackingSettings {
+  fields: string[];
+  filters: ChangeFilter[];
+}
+
+/** The watched fields and filters; undefined when no field is watched and nothing filtered. */
+export function resolveTracking(
+  watchedFields: string | undefined,
+  changeFilters: PollConfig['changeFilters'],
+): TrackingSettings | undefined {
+  const fields = parseWatchedFields(watchedFields);
+  const filters = parseChangeFilters(changeFilters, fields);
+  return fields.length === 0 ? undefined : { fields, filters };
 }
 
 /** Milliseconds between polls; refuses anything under ten seconds or over a day. */
@@ -123,6 +146,11 @@ export function resolvePollSettings(config: PollConfig): PollSettings {
     since: config.since,
   };
   const change = resolveChangeOptions(options);
+  const tracking = resolveTracking(config.watchedFields, config.changeFilters);
+  // A poll that asks for some fields only must ask for the watched ones too.
+  if (tracking && change.fields !== undefined) {
+    change.fields = withRequiredFields(change.fields, tracking.fields);
+  }
   if (change.conditions !== '') {
     const problem = validateConditions(change.conditions, 'conditions');
     if (problem) throw problem;
@@ -134,5 +162,6 @@ export function resolvePollSettings(config: PollConfig): PollSettings {
     change,
     rows: checkRows(config.params),
     customFieldValues: config.customFieldValues === true,
+    tracking,
   };
 }
