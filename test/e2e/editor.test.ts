@@ -746,13 +746,23 @@ function editorSuite(theme: EditorTheme): void {
       assert.equal(registered[0].objectId, 1);
       assert.match((await status.textContent()) ?? '', new RegExp(`#${registered[0].id}`));
 
-      // A ticket of board 1 changes: ConnectWise posts it, signed, and the node sends it on.
+      // A ticket of board 1 enters Waiting on Customer (what the filter above asks for):
+      // ConnectWise posts it, signed, and the node sends it on.
       const ticket = simulator.store
         .list(TICKETS)
-        .find((record) => (record.board as { id?: number } | undefined)?.id === 1);
+        .find(
+          (record) =>
+            (record.board as { id?: number } | undefined)?.id === 1 &&
+            (record.status as { name?: string } | undefined)?.name !== 'Waiting on Customer',
+        );
       const { id: ticketId } = mustHave(ticket, 'a ticket on board 1');
       const summary = `Editor test: callback for ticket ${ticketId}`;
-      simulator.store.update(TICKETS, ticketId as number, { summary }, 'e2e');
+      simulator.store.update(
+        TICKETS,
+        ticketId as number,
+        { summary, status: { id: 999, name: 'Waiting on Customer' } },
+        'e2e',
+      );
       for (
         let waited = 0;
         !simulator.callbacks.deliveries.some((entry) => entry.id === ticketId);
