@@ -42,6 +42,8 @@ export interface Catalog {
   index(): CatalogIndex;
   operation(operationId: string): OperationDetail | undefined;
   schema(name: string): SchemaObject | undefined;
+  /** Every component schema the catalog keeps, by name. */
+  schemas(): Record<string, SchemaObject>;
   /** A minimal valid body for the operation; undefined when it takes no body. */
   sampleBody(operationId: string): unknown;
   /** Problems with a body for the operation (empty = valid); unknown ids are an INPUT error. */
@@ -91,6 +93,10 @@ class LazyCatalog implements Catalog {
   schema(name: string): SchemaObject | undefined {
     const schemas = this.parts.schemas();
     return Object.hasOwn(schemas, name) ? schemas[name] : undefined;
+  }
+
+  schemas(): Record<string, SchemaObject> {
+    return this.parts.schemas();
   }
 
   sampleBody(operationId: string): unknown {

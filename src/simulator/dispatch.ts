@@ -107,5 +107,7 @@ export function dispatch(context: SimContext, request: SimRequest): Answer {
   if (own) return own.route.answer(context, request, own.captures);
   const match = context.routes.match(request.method, apiPath);
   if (!match) return noResource(context, request);
-  return handlerFor(match.operation)(context, matchedRequest(request, apiPath, member, match));
+  const matched = matchedRequest(request, apiPath, member, match);
+  context.validator.check(matched);
+  return handlerFor(match.operation)(context, matched);
 }

@@ -7,12 +7,14 @@
  * `customFields` satisfies them; action endpoints (`/copy`, `/merge`, ...) answer their success
  * status without effect.
  */
+import { getCatalog } from '../core/catalog-store';
 import { defaultDocumentPath } from '../core/openapi-document';
 import { DEFAULT_CLIENT_ID, DEFAULT_MEMBER, type SimMember } from './authentication';
 import { CallbackDispatcher, type SimCallbacks } from './callbacks';
 import { createClock, type SimClock } from './clock';
 import { FaultList, type FaultSwitch } from './faults';
 import type { RequestLogEntry } from './request-log';
+import { RequestValidator } from './request-validation';
 import { routeTableFor } from './routes';
 import { seedStore, type SeedSize } from './seed';
 import { createRequestHandler, startHttpServer } from './server';
@@ -81,6 +83,19 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
+const validators = new Map<string, RequestValidator>();
+
+/** One validator per document (its compiled schemas shared by every simulator of it). */
+function validatorFor(documentPath: string | undefined): RequestValidator {
+  const key = documentPath ?? '';
+  let validator = validators.get(key);
+  if (!validator) {
+    validator = new RequestValidator(documentPath ? getCatalog(documentPath) : getCatalog());
+    validators.set(key, validator);
+  }
+  return validator;
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const routes = routeTableFor(options.documentPath ?? defaultDocumentPath());
   const clock = createClock(options.clock);
@@ -100,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const context: SimContext = {
     routes,
+    validator: validatorFor(options.documentPath),
     store,
     clock,
     faults,
