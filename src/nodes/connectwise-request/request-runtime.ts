@@ -13,6 +13,7 @@ import type { CwResponse, PreparedRequest } from '../../core/http-types';
 import { pagePosition } from '../../core/paging';
 import { isRawBody } from '../../core/request-body';
 import { buildRequest, fitToUrlLimit } from '../../core/request-builder';
+import { FILE_FIELD, isFileContent, uploadForm } from '../../core/upload-form';
 import type { OperationDetail } from '../../shared/catalog-types';
 import type { RequestConfig } from '../../shared/node-configs';
 import type { ConnectionNode } from '../connectwise-connection';
@@ -117,11 +118,26 @@ export class RequestRuntime {
       (row) => `params.${row.name}`,
     );
     const request = buildRequest(op, requestInputFor(this.config, rows, overrides, msg.payload));
+    const bodyField = this.config.bodySource === 'fixed' ? 'body' : 'msg.payload';
+    if (op.body?.multipart && bodyField === 'body' && isFileContent(msg.payload)) {
+      // The node's fixed JSON holds the form fields; the file comes in msg.payload.
+      request.body = {
+        ...(isPlainObject(request.body) ? request.body : {}),
+        [FILE_FIELD]: msg.payload,
+      };
+    }
     if (this.config.validateBody !== false && request.body !== undefined && op.body) {
-      if (!op.body.multipart && !isRawBody(request.body)) {
+      const formFields = op.body.multipart && !isFileContent(request.body);
+      if (formFields || (!op.body.multipart && !isRawBody(request.body))) {
         const problems = catalog.validateBody(op.operationId, request.body);
         if (problems.length > 0) throw bodyProblemsError(problems, op.operationId);
       }
+    }
+    if (op.body?.multipart && request.body !== undefined) {
+      request.body = await uploadForm(op, request.body, bodyField, {
+        fileName: msg.filename,
+        contentType: msg.contentType,
+      });
     }
     // Read the limit now so a malformed one fails before anything is sent.
     const limit = isPagedList(op) ? recordLimitOf(this.config) : 0;
@@ -265,4 +281,8 @@ export class RequestRuntime {
     exchange.send(msg);
     exchange.done();
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
