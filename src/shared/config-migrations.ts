@@ -113,9 +113,15 @@ const connectionQueueBounds: MigrationStep = {
   up: (config) => ({ maxWait: '', maxQueue: 1000, ...config }),
 };
 
+/** Request version 2: forward-only paging, off for flows saved before it. */
+const requestForwardOnly: MigrationStep = {
+  to: 2,
+  up: (config) => ({ forwardOnly: false, ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
   connection: [fromUnversioned('connection'), connectionQueueBounds],
-  request: [fromUnversioned('request')],
+  request: [fromUnversioned('request'), requestForwardOnly],
   poll: [fromUnversioned('poll')],
   callback: [fromUnversioned('callback')],
 };

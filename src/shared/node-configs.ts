@@ -31,7 +31,7 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 /** The version of each node type's saved configuration that this package writes. */
 export const CONFIG_VERSIONS = {
   connection: 2,
-  request: 1,
+  request: 2,
   poll: 1,
   callback: 1,
 } as const satisfies Record<NodeKind, number>;
@@ -118,6 +118,12 @@ export interface RequestConfig extends VersionedConfig {
   paging?: PagingMode;
   /** Most records fetched in `all`, `per-page` and `per-record` modes; 0 = no limit. */
   recordLimit?: number | string;
+  /**
+   * Forward-only paging in `all`, `per-page` and `per-record` modes: `pagination-type:
+   * forward-only`, then `pageId` (records ordered by id); neither skips nor repeats records
+   * inserted meanwhile.
+   */
+  forwardOnly?: boolean;
 }
 
 export interface PollConfig extends VersionedConfig {
@@ -175,6 +181,7 @@ export const REQUEST_DEFAULTS = {
   paging: 'page',
   /** Empty: 10,000 in `all` mode, no limit when streaming. */
   recordLimit: '',
+  forwardOnly: false,
 } as const satisfies RequestConfig;
 
 /** A new poll node's settings. */

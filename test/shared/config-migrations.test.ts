@@ -110,6 +110,21 @@ describe('node configuration versions', () => {
     assert.equal(config.timeout, 45);
   });
 
+  it('turns forward-only paging off for a request node saved before it existed', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('request', {
+      version: 1,
+      operationId: 'getServiceTickets',
+      paging: 'all',
+      recordLimit: '5000',
+      params: [{ name: 'pagination-type', type: 'str', value: 'forward-only' }],
+    });
+    assert.equal(from, 1);
+    assert.equal(config.version, 2);
+    assert.equal(config.forwardOnly, false);
+    assert.equal(config.paging, 'all');
+    assert.equal(config.recordLimit, '5000');
+  });
+
   it('leaves a current configuration alone, and never changes the one it is given', () => {
     for (const kind of KINDS) {
       const current = { ...NODE_DEFAULTS[kind], name: 'mine' };

@@ -10,11 +10,13 @@ import type { Catalog } from '../../core/catalog-store';
 import type { CwClient } from '../../core/client';
 import { CwError, isCwError } from '../../core/errors';
 import type { CwResponse, PreparedRequest } from '../../core/http-types';
+import { pagesForwardOnly } from '../../core/forward-only';
 import { pagePosition } from '../../core/paging';
 import { isRawBody } from '../../core/request-body';
 import { buildRequest, fitToUrlLimit } from '../../core/request-builder';
 import { FILE_FIELD, isFileContent, uploadForm } from '../../core/upload-form';
 import type { OperationDetail } from '../../shared/catalog-types';
+import { FORWARD_ONLY_MODES } from '../../shared/modes';
 import type { RequestConfig } from '../../shared/node-configs';
 import type { ConnectionNode } from '../connectwise-connection';
 import {
@@ -56,6 +58,8 @@ interface Prepared {
   request: PreparedRequest;
   /** Most records to read in the paging modes (0: no limit). */
   limit: number;
+  /** Pages by `pageId` (`pagination-type: forward-only`) in the modes that read many pages. */
+  forwardOnly: boolean;
 }
 
 /** A request about to be sent: built, then fitted to the connection's URL length. */
@@ -141,7 +145,13 @@ export class RequestRuntime {
     }
     // Read the limit now so a malformed one fails before anything is sent.
     const limit = isPagedList(op) ? recordLimitOf(this.config) : 0;
-    return { op, request, limit };
+    const manyPages = isPagedList(op) && FORWARD_ONLY_MODES.includes(this.config.paging ?? 'page');
+    const forwardOnly = manyPages
+      ? pagesForwardOnly(request, this.config.forwardOnly === true, {
+          overriddenHeaders: Object.keys(overrides.headers ?? {}),
+        })
+      : false;
+    return { op, request, limit, forwardOnly };
   }
 
   private async run(client: CwClient, prepared: Prepared, exchange: Exchange): Promise<void> {
@@ -177,12 +187,12 @@ export class RequestRuntime {
   }
 
   private async readAll(sendable: Sendable, exchange: Exchange): Promise<void> {
-    const { op, client, sent, limit } = sendable;
+    const { op, client, sent, limit, forwardOnly } = sendable;
     const records: unknown[] = [];
     let lastResponse: CwResponse | undefined;
     let truncated = false;
     let pages = 0;
-    for await (const page of client.pages(sent, { limit })) {
+    for await (const page of client.pages(sent, { limit, forwardOnly })) {
       if (this.closed) return;
       pages = page.page;
       lastResponse = page.response;
@@ -209,12 +219,12 @@ export class RequestRuntime {
     exchange: Exchange,
     unit: 'page' | 'record',
   ): Promise<void> {
-    const { op, client, sent, limit } = sendable;
+    const { op, client, sent, limit, forwardOnly } = sendable;
     const template = { ...exchange.msg };
     delete template.payload;
     let delivered = 0;
     let lastResponse: CwResponse | undefined;
-    for await (const page of client.pages(sent, { limit })) {
+    for await (const page of client.pages(sent, { limit, forwardOnly })) {
       if (this.closed) return;
       lastResponse = page.response;
       const first = delivered;
