@@ -12,6 +12,7 @@ import {
   validateBody,
   validateCallbackPath,
   validateCount,
+  validateCompanyId,
   validateHost,
   validateInterval,
   validateObjectId,
@@ -40,7 +41,7 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
   connection: {
     site: { required: true },
     host: { validate: validateHost },
-    companyId: { required: true },
+    companyId: { validate: validateCompanyId },
     apiVersion: { validate: validateApiVersion },
     timeout: { validate: numberInRange(CONNECTION_RANGES.timeout) },
     retries: { validate: numberInRange(CONNECTION_RANGES.retries) },

@@ -45,7 +45,8 @@ export interface VersionedConfig {
 
 export interface ConnectionConfig extends VersionedConfig {
   /** A cloud region, or `custom` for an on-premise host (or the simulator). */
-  site: CloudSite | 'custom';
+  /** `sandbox`: a simulated Manage inside Node-RED (no account, nothing reaches ConnectWise). */
+  site: CloudSite | 'custom' | 'sandbox';
   /** For `custom`: host name, optionally with scheme and port (`https://cw.example.com`, `http://127.0.0.1:8080`). */
   host?: string;
   /** Codebase path segment, `v4_6_release` by default (routes to the current codebase). */

@@ -23,6 +23,7 @@ import {
 } from '../../shared/node-configs';
 import { currentConfig } from '../saved-config';
 import { documentCatalog } from './document-catalog';
+import { SANDBOX_DESCRIPTION, isSandbox, startSandbox, type Sandbox } from './sandbox';
 import { checkConnection, mergeCredentials } from './connection-check';
 
 export const CONNECTION_TYPE = NODE_TYPES.connection;
@@ -50,6 +51,7 @@ function asConfigError(err: unknown): CwError {
 }
 
 function describeConnection(config: ConnectionConfig): string {
+  if (isSandbox(config)) return SANDBOX_DESCRIPTION;
   let host: string;
   try {
     host = new URL(resolveSiteOrigin(config)).host;
@@ -113,8 +115,21 @@ export default function registerConnection(RED: NodeAPI): void {
       unreadable = asConfigError(err);
     }
 
+    let sandbox: Sandbox | undefined;
     const createClient = async (): Promise<CwClient> => {
       if (unreadable) throw unreadable;
+      if (isSandbox(config)) {
+        const started = await startSandbox(config);
+        sandbox = started;
+        this.warn(
+          `${SANDBOX_DESCRIPTION}: requests go to a simulator on ${new URL(started.settings.baseUrl).host}, never to ConnectWise`,
+        );
+        if (closed) void started.stop();
+        const { CwClient: SandboxClient } = await import('../../core/client');
+        return new SandboxClient(started.settings, {
+          log: (level, message) => (level === 'warn' ? this.warn(message) : this.debug(message)),
+        });
+      }
       let settings;
       try {
         settings = resolveClientSettings(config, this.credentials ?? {});
@@ -166,6 +181,12 @@ export default function registerConnection(RED: NodeAPI): void {
       closed = true;
       const pending = clientPromise;
       clientPromise = undefined;
+      const running = sandbox;
+      sandbox = undefined;
+      if (running) {
+        const finish = done;
+        done = () => void running.stop().then(finish, finish);
+      }
       if (!pending) {
         done();
         return;
