@@ -82,4 +82,18 @@ describe('connectwise-connection: the Sandbox site', function () {
     await helper.unload();
     await assert.rejects(fetch(`http://${host}/v4_6_release/apis/3.0/system/info`));
   });
+
+  it('answers Test connection from a sandbox of its own, named as not ConnectWise', async () => {
+    await helper.load([connectionModule], []);
+    const res = await helper
+      .request()
+      .post('/connectwise-manage/connection/test')
+      .send({ config: { ...SANDBOX_CONNECTION }, credentials: {} });
+    assert.equal(res.status, 200);
+    const result = res.body as { ok: boolean; companyName?: string; baseUrl?: string };
+    assert.equal(result.ok, true, res.text);
+    assert.match(result.companyName ?? '', /not ConnectWise/);
+    assert.ok(result.baseUrl);
+    await assert.rejects(fetch(`${result.baseUrl}/system/info`), 'the test sandbox is stopped');
+  });
 });
