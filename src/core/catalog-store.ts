@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 import type { CatalogIndex, OperationDetail, SchemaObject } from '../shared/catalog-types';
+import { MAX_DOCUMENT_CATALOGS } from '../shared/limits';
 import { BodyValidator, type BodyProblem } from './body-validation';
 import { compileCatalog, type CompiledCatalog } from './catalog';
 import { CwError, inputError } from './errors';
@@ -42,6 +43,8 @@ export interface Catalog {
   index(): CatalogIndex;
   operation(operationId: string): OperationDetail | undefined;
   schema(name: string): SchemaObject | undefined;
+  /** Every component schema the catalog keeps, by name. */
+  schemas(): Record<string, SchemaObject>;
   /** A minimal valid body for the operation; undefined when it takes no body. */
   sampleBody(operationId: string): unknown;
   /** Problems with a body for the operation (empty = valid); unknown ids are an INPUT error. */
@@ -91,6 +94,10 @@ class LazyCatalog implements Catalog {
   schema(name: string): SchemaObject | undefined {
     const schemas = this.parts.schemas();
     return Object.hasOwn(schemas, name) ? schemas[name] : undefined;
+  }
+
+  schemas(): Record<string, SchemaObject> {
+    return this.parts.schemas();
   }
 
   sampleBody(operationId: string): unknown {
@@ -207,10 +214,22 @@ export function getCatalog(documentPath?: string): Catalog {
     throw new CwError('CATALOG', `OpenAPI document: cannot read ${file}`, { field: 'openapi' });
   }
   const cached = documentCatalogs.get(file);
-  if (cached && cached.stamp === stamp) return cached.catalog;
-  const catalog = compileDocumentLazily(file, file);
+  // Deleted and set again, so the Map's order is the order of last use.
+  documentCatalogs.delete(file);
+  const catalog =
+    cached && cached.stamp === stamp ? cached.catalog : compileDocumentLazily(file, file);
   documentCatalogs.set(file, { stamp, catalog });
+  while (documentCatalogs.size > MAX_DOCUMENT_CATALOGS) {
+    const oldest = documentCatalogs.keys().next().value;
+    if (oldest === undefined) break;
+    documentCatalogs.delete(oldest);
+  }
   return catalog;
+}
+
+/** How many documents other than the bundled one are kept compiled now. */
+export function cachedDocumentCount(): number {
+  return documentCatalogs.size;
 }
 
 /** Forgets every cached catalog (the next use reads or compiles again). */

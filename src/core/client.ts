@@ -186,7 +186,9 @@ export class CwClient {
       response = await this.http.request({
         method: wire.method,
         url: wire.url,
-        headers: wire.headers,
+        // axios would label a bodiless POST, PUT or PATCH as a form: no body, no content type.
+        headers:
+          wire.data === undefined ? { ...wire.headers, 'Content-Type': false } : wire.headers,
         data: wire.data,
       });
     } catch (err) {

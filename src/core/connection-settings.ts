@@ -161,15 +161,41 @@ export interface CompanyInfo {
   IsCloud?: boolean;
 }
 
-const NOT_API_MESSAGE =
-  'the site answered a web page, not the API: check the site (cloud sites need the api- prefix)';
+const CLOUD_HOST = /(^|\.)(myconnectwise\.net|connectwisedev\.com)$/i;
+
+/**
+ * What to check when `url` answered something other than the API: on a cloud site the `api-`
+ * prefix; on an own host the host itself and the codebase in the path, the usual causes there.
+ */
+export function notApiAdvice(url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || CLOUD_HOST.test(parsed.hostname)) {
+    return 'check the site (cloud sites need the api- prefix)';
+  }
+  const codebase = /^\/([^/]+)\/apis\/3\.0(\/|$)/.exec(parsed.pathname)?.[1];
+  return (
+    `check the host ${parsed.host} (it must be the Manage server's API, not a login page, ` +
+    'portal or proxy in front of it) and the codebase' +
+    (codebase ? ` ${codebase}` : '') +
+    ' (v4_6_release routes to the current one; "discover codebase" asks the server)'
+  );
+}
 
 export function notApiError(
   url: string,
   statusCode?: number,
   details: CwErrorOptions = {},
 ): CwError {
-  return new CwError('NOT_API', NOT_API_MESSAGE, { ...details, url, statusCode });
+  return new CwError('NOT_API', `the site answered a web page, not the API: ${notApiAdvice(url)}`, {
+    ...details,
+    url,
+    statusCode,
+  });
 }
 
 /** Reads the company's record from the site's login service (no credentials needed). */

@@ -7,8 +7,6 @@ import type { OperationDetail } from '../shared/catalog-types';
 import { inputError } from './errors';
 import { isAbsent } from './parameter-values';
 
-const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
-
 /** Bytes or form data: sent as they are, never as JSON. */
 export function isRawBody(body: unknown): boolean {
   return (
@@ -32,17 +30,21 @@ function parseJson(text: string, field: string, operationId: string): unknown {
 }
 
 /**
- * The body to send for `op`, or undefined when it takes none. `field` names the body's source
+ * The body to send for `op` (whatever its method: the bulk DELETEs take one too), or undefined
+ * when it takes none. `field` names the body's source
  * in errors (`msg.payload`, or `body` for the node's fixed JSON).
  */
 export function requestBody(op: OperationDetail, value: unknown, field = 'body'): unknown {
-  if (!METHODS_WITH_BODY.has(op.method) || !op.body) return undefined;
+  if (!op.body) return undefined;
   if (isAbsent(value)) {
     if (op.body.required) throw inputError('body', 'is required', op.operationId);
     return undefined;
   }
-  // An upload's form (and any bytes) is the caller's to shape.
-  if (op.body.multipart || isRawBody(value)) return value;
+  // Bytes, and an upload's file or form fields, are shaped into the form by upload-form.
+  if (isRawBody(value)) return value;
+  if (op.body.multipart) {
+    return typeof value === 'string' ? parseJson(value, field, op.operationId) : value;
+  }
   const parsed = typeof value === 'string' ? parseJson(value, field, op.operationId) : value;
   return op.body.patch && isPlainObject(parsed) ? [parsed] : parsed;
 }

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 
 import axios, { type AxiosError, type AxiosResponse } from 'axios';
 
-import { notApiError } from './connection-settings';
+import { notApiAdvice, notApiError } from './connection-settings';
 import { CwError, type CwErrorDetail, type CwErrorOptions } from './errors';
 import { QueueFullError, QueueTimeoutError } from './rate-limit';
 import { flattenHeaders, looksLikeHtml, toBuffer } from './response-reading';
@@ -67,7 +67,7 @@ function httpFailure(response: AxiosResponse, wire: WireRequest, tries: string):
     return new CwError(
       'NOT_API',
       `the site answered a redirect to ${headers['location'] ?? 'another address'}, not the API: ` +
-        'check the site (cloud sites need the api- prefix)',
+        notApiAdvice(wire.url),
       {
         statusCode: status,
         url: wire.url,

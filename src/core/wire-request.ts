@@ -43,12 +43,16 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === lower);
 }
 
-/** Sets `name`, dropping any header of the same name in another case. */
-function setHeader(headers: Record<string, string>, name: string, value: string): void {
+function removeHeader(headers: Record<string, string>, name: string): void {
   const lower = name.toLowerCase();
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() === lower) delete headers[key];
   }
+}
+
+/** Sets `name`, dropping any header of the same name in another case. */
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  removeHeader(headers, name);
   headers[name] = value;
 }
 
@@ -66,6 +70,10 @@ export function toWireRequest(
   setHeader(headers, 'Authorization', own.authorization);
   setHeader(headers, 'clientId', own.clientId);
   let data: unknown;
+  if (req.body === undefined || req.body instanceof FormData) {
+    // No body, no content type; a form's type carries the boundary the transport writes.
+    removeHeader(headers, 'Content-Type');
+  }
   if (req.body !== undefined) {
     if (isRawBody(req.body)) {
       data = req.body;

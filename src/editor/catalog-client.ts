@@ -20,14 +20,43 @@ const loadedIndexes = new Map<string, CatalogIndex>();
 const operationRequests = new Map<string, Promise<OperationAnswer>>();
 const loadedOperations = new Map<string, OperationAnswer>();
 
-/** The OpenAPI document a connection points at: '' for the bundled catalog. */
+const CONNECTION_PREFIX = 'connection:';
+const PENDING_PREFIX = 'pending:';
+
+/**
+ * Where the catalog of a connection comes from, as a key of the caches: '' for the bundled
+ * catalog, `connection:<id>` for a deployed connection with its own document (the runtime reads
+ * the file it names), `pending:<path>` for one whose document setting is not deployed yet.
+ */
 export function documentForConnection(connectionId: unknown): string {
   if (typeof connectionId !== 'string' || connectionId === '' || connectionId === '_ADD_') {
     return '';
   }
-  const connection = RED.nodes.node(connectionId) as (ConnectionConfig & object) | null;
+  const connection = RED.nodes.node(connectionId) as
+    (ConnectionConfig & { changed?: boolean }) | null;
   if (!connection || connection.openapiSource !== 'file') return '';
-  return (connection.openapiPath ?? '').trim();
+  if (connection.changed) return `${PENDING_PREFIX}${(connection.openapiPath ?? '').trim()}`;
+  return `${CONNECTION_PREFIX}${connectionId}`;
+}
+
+/** GET (bundled, deployed connection) or POST (pending settings) of a catalog resource. */
+function catalogRequest<T>(
+  document: string,
+  resource: string,
+  query: Record<string, string>,
+): Promise<T> {
+  if (document.startsWith(PENDING_PREFIX)) {
+    const openapiPath = document.slice(PENDING_PREFIX.length);
+    return postJson<T>(`connectwise-manage/catalog/pending${resource}`, {
+      ...query,
+      openapiSource: 'file',
+      openapiPath,
+    });
+  }
+  const params = document.startsWith(CONNECTION_PREFIX)
+    ? { ...query, connection: document.slice(CONNECTION_PREFIX.length) }
+    : query;
+  return getJson<T>(`connectwise-manage/catalog${resource}`, params);
 }
 
 export function loadIndex(document: string, kind: IndexKind = 'all'): Promise<CatalogIndex> {
@@ -35,9 +64,8 @@ export function loadIndex(document: string, kind: IndexKind = 'all'): Promise<Ca
   let request = indexRequests.get(key);
   if (!request) {
     const query: Record<string, string> = {};
-    if (document) query.document = document;
     if (kind === 'list') query.kind = 'list';
-    request = getJson<CatalogIndex>('connectwise-manage/catalog', query).then((index) => {
+    request = catalogRequest<CatalogIndex>(document, '', query).then((index) => {
       loadedIndexes.set(key, index);
       return index;
     });
@@ -52,10 +80,10 @@ export function loadOperation(document: string, operationId: string): Promise<Op
   const key = `${document}\n${operationId}`;
   let request = operationRequests.get(key);
   if (!request) {
-    const query: Record<string, string> = document ? { document } : {};
-    request = getJson<OperationAnswer>(
-      `connectwise-manage/catalog/operations/${encodeURIComponent(operationId)}`,
-      query,
+    request = catalogRequest<OperationAnswer>(
+      document,
+      `/operations/${encodeURIComponent(operationId)}`,
+      {},
     ).then((answer) => {
       loadedOperations.set(key, answer);
       return answer;
@@ -88,6 +116,22 @@ export function cachedSummary(document: string, operationId: string): OperationS
 function getJson<T>(url: string, query: Record<string, string>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     $.ajax({ url, data: query, dataType: 'json', cache: true })
+      .done((data: T) => resolve(data))
+      .fail((xhr: JQuery.jqXHR, _status: string, thrown: string) => {
+        reject(new Error(ajaxErrorText(xhr, thrown)));
+      });
+  });
+}
+
+function postJson<T>(url: string, body: Record<string, string>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    $.ajax({
+      url,
+      method: 'POST',
+      data: JSON.stringify(body),
+      contentType: 'application/json',
+      dataType: 'json',
+    })
       .done((data: T) => resolve(data))
       .fail((xhr: JQuery.jqXHR, _status: string, thrown: string) => {
         reject(new Error(ajaxErrorText(xhr, thrown)));

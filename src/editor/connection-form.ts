@@ -24,6 +24,7 @@ export function prepareConnectionForm(node: ConnectionNode): void {
   field('site')
     .on('change', () => {
       $('.cw-host-row').toggle(field('site').val() === 'custom');
+      $('.cw-sandbox-row').toggle(field('site').val() === 'sandbox');
       RED.tray.resize();
     })
     .trigger('change');

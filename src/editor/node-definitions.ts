@@ -20,6 +20,7 @@ import {
   validateCallbackPath,
   validateCount,
   validateCustomFields,
+  validateCompanyId,
   validateHost,
   validateInterval,
   validateObjectId,
@@ -48,7 +49,7 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
   connection: {
     site: { required: true },
     host: { validate: validateHost },
-    companyId: { required: true },
+    companyId: { validate: validateCompanyId },
     apiVersion: { validate: validateApiVersion },
     timeout: { validate: numberInRange(CONNECTION_RANGES.timeout) },
     retries: { validate: numberInRange(CONNECTION_RANGES.retries) },

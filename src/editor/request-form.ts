@@ -1,5 +1,6 @@
 /** The connectwise-request node's dialog: operation, parameters, body, response and paging. */
 import { ALL_PAGES_DEFAULT_RECORD_LIMIT } from '../shared/limits';
+import { FORWARD_ONLY_MODES } from '../shared/modes';
 import { REQUEST_DEFAULTS, type RequestConfig } from '../shared/node-configs';
 import { builderLabels, fixedParams, requestQuery, rowBinding } from './builder-bindings';
 import { loadFields } from './builder-client';
@@ -94,6 +95,7 @@ function prepareCustomFieldsAndActAs(node: RequestNode): void {
 function showRecordLimit(): void {
   const paging = $('#node-input-paging').val();
   $('.cw-record-limit-row').toggle(paging !== 'page');
+  $('.cw-forward-only-row').toggle(FORWARD_ONLY_MODES.includes(String(paging)));
   // Streaming modes hold one page at a time, so only `all` has a default limit.
   $('#node-input-recordLimit').attr(
     'placeholder',

@@ -163,6 +163,16 @@ export function validateHost(
   return site !== 'custom' || !isBlank(value) ? true : 'host: needed for a custom site';
 }
 
+/** Every site but the Sandbox (which has its own) needs the company id. */
+export function validateCompanyId(
+  this: { site?: string },
+  value: string | undefined,
+  _options?: ValidatorOptions,
+): Validity {
+  const site = formValue('site', 'node-config-input-') ?? this.site;
+  return site === 'sandbox' || !isBlank(value) ? true : 'companyId: is required';
+}
+
 /** A file document needs its path. */
 export function validateOpenapiPath(
   this: { openapiSource?: string },

@@ -153,9 +153,15 @@ const callbackWatchedFields: MigrationStep = {
   up: (config) => ({ watchedFields: '', changeFilters: [], safetyNet: '', ...config }),
 };
 
+/** Request 3: forward-only paging, off for flows saved before it. */
+const requestForwardOnly: MigrationStep = {
+  to: 3,
+  up: (config) => ({ forwardOnly: false, ...config }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
   connection: [fromUnversioned('connection'), connectionQueueBounds, connectionImpersonation],
-  request: [fromUnversioned('request'), requestCustomFieldsAndActAs],
+  request: [fromUnversioned('request'), requestCustomFieldsAndActAs, requestForwardOnly],
   poll: [fromUnversioned('poll'), customFieldValuesOff, pollWatchedFields],
   callback: [fromUnversioned('callback'), customFieldValuesOff, callbackWatchedFields],
 };

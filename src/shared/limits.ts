@@ -86,3 +86,9 @@ export function rangeProblem(range: NumberRange, value: number): string | undefi
   }
   return undefined;
 }
+
+/**
+ * OpenAPI documents other than the bundled one kept compiled at once (each holds ~3,000
+ * operations); the least recently used is dropped first.
+ */
+export const MAX_DOCUMENT_CATALOGS = 4;

@@ -3,6 +3,8 @@
 export const PAGING_MODES = ['page', 'all', 'per-page', 'per-record'] as const;
 /** `page`: one page; `all`: every page merged into one array; `per-page` / `per-record`: streamed. */
 export type PagingMode = (typeof PAGING_MODES)[number];
+/** The modes that read page after page, where forward-only paging (by `pageId`) applies. */
+export const FORWARD_ONLY_MODES: readonly string[] = ['all', 'per-page', 'per-record'];
 
 export const BODY_SOURCES = ['payload', 'fixed'] as const;
 export type BodySource = (typeof BODY_SOURCES)[number];

@@ -32,7 +32,7 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 /** The version of each node type's saved configuration that this package writes. */
 export const CONFIG_VERSIONS = {
   connection: 3,
-  request: 2,
+  request: 3,
   poll: 3,
   callback: 3,
 } as const satisfies Record<NodeKind, number>;
@@ -46,7 +46,8 @@ export interface VersionedConfig {
 
 export interface ConnectionConfig extends VersionedConfig {
   /** A cloud region, or `custom` for an on-premise host (or the simulator). */
-  site: CloudSite | 'custom';
+  /** `sandbox`: a simulated Manage inside Node-RED (no account, nothing reaches ConnectWise). */
+  site: CloudSite | 'custom' | 'sandbox';
   /** For `custom`: host name, optionally with scheme and port (`https://cw.example.com`, `http://127.0.0.1:8080`). */
   host?: string;
   /** Codebase path segment, `v4_6_release` by default (routes to the current codebase). */
@@ -130,6 +131,12 @@ export interface RequestConfig extends VersionedConfig {
   /** The member to act as; empty: the connection's own member (msg.cw.actAs). */
   actAs?: string;
   actAsType?: ActAsInputType;
+  /**
+   * Forward-only paging in `all`, `per-page` and `per-record` modes: `pagination-type:
+   * forward-only`, then `pageId` (records ordered by id); neither skips nor repeats records
+   * inserted meanwhile.
+   */
+  forwardOnly?: boolean;
 }
 
 /** How the request node's custom fields setting is given: JSON, or read per message. */
@@ -211,6 +218,7 @@ export const REQUEST_DEFAULTS = {
   customFieldsType: 'json',
   actAs: '',
   actAsType: 'str',
+  forwardOnly: false,
 } as const satisfies RequestConfig;
 
 /** A new poll node's settings. */

@@ -6,7 +6,6 @@ import { jsonAnswer, type Answer } from './answers';
 import { SAMPLE_PNG, contentDisposition, contentTypeForFileName, samplePdf } from './binary-assets';
 import { manageTimestamp } from './clock';
 import { invalidObject, resourceName, unsupportedMediaType } from './manage-errors';
-import { parseMultipart } from './multipart';
 import { checkParent, isRecordId } from './record-lookup';
 import type { ApiRequest } from './sim-request';
 import type { SimContext } from './simulator-context';
@@ -59,12 +58,12 @@ export function uploadDocument(context: SimContext, request: ApiRequest): Answer
   checkParent(context.store, segments);
   const collection = segments.join('/');
   const type = String(request.headers['content-type'] ?? '');
-  if (!/^multipart\/form-data/i.test(type)) {
+  const parts = request.parts;
+  if (!parts) {
     throw unsupportedMediaType(
       `The request entity's media type '${type.split(';')[0] || 'none'}' is not supported: send multipart/form-data with a "file" part`,
     );
   }
-  const parts = parseMultipart(request.body, type);
   request.entry.body = parts.map((part) => ({
     name: part.name,
     fileName: part.fileName,

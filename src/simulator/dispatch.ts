@@ -126,5 +126,7 @@ export function dispatch(context: SimContext, request: SimRequest): Answer {
   if (own) return own.route.answer(context, request, own.captures, member);
   const match = context.routes.match(request.method, apiPath);
   if (!match) return noResource(context, request);
-  return handlerFor(match.operation)(context, matchedRequest(request, apiPath, member, match));
+  const matched = matchedRequest(request, apiPath, member, match);
+  context.validator.check(matched);
+  return handlerFor(match.operation)(context, matched);
 }

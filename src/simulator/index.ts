@@ -7,6 +7,9 @@
  * `customFields` satisfies them; action endpoints (`/copy`, `/merge`, ...) answer their success
  * status without effect.
  */
+import { existsSync } from 'node:fs';
+
+import { getCatalog } from '../core/catalog-store';
 import { defaultDocumentPath } from '../core/openapi-document';
 import { DEFAULT_CLIENT_ID, DEFAULT_MEMBER, type SimMember } from './authentication';
 import { CallbackDispatcher, type SimCallbacks } from './callbacks';
@@ -14,7 +17,9 @@ import { createClock, type SimClock } from './clock';
 import { FaultList, type FaultSwitch } from './faults';
 import { MemberTokens, type MemberTokenAnswer } from './member-tokens';
 import type { RequestLogEntry } from './request-log';
-import { routeTableFor } from './routes';
+import { RequestValidator } from './request-validation';
+import { catalogRouteTable } from './catalog-routes';
+import { routeTableFor, type RouteTable } from './routes';
 import { seedStore, type SeedSize } from './seed';
 import { createRequestHandler, startHttpServer } from './server';
 import type { SimContext } from './simulator-context';
@@ -45,8 +50,13 @@ export interface SimulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default: defaultDocumentPath() (`CW_OPENAPI`, else the shared 2025.1 document). */
+  /**
+   * Default: defaultDocumentPath() (`CW_OPENAPI`, else the shared 2025.1 document), or the
+   * package's compiled catalog when that file is absent (an installed package).
+   */
   documentPath?: string;
+  /** `catalog`: routes from the compiled catalog even where the document is present. */
+  routesFrom?: 'document' | 'catalog';
   /** Seed of the deterministic seed data; false for an empty store. Default 1. */
   seed?: number | false;
   seedSize?: SeedSize;
@@ -89,8 +99,29 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
+/** The routes of the document, or of the compiled catalog where the document is not at hand. */
+function routesFor(options: SimulatorOptions): RouteTable {
+  if (options.documentPath) return routeTableFor(options.documentPath);
+  const file = defaultDocumentPath();
+  if (options.routesFrom !== 'catalog' && existsSync(file)) return routeTableFor(file);
+  return catalogRouteTable(getCatalog());
+}
+
+const validators = new Map<string, RequestValidator>();
+
+/** One validator per document (its compiled schemas shared by every simulator of it). */
+function validatorFor(documentPath: string | undefined): RequestValidator {
+  const key = documentPath ?? '';
+  let validator = validators.get(key);
+  if (!validator) {
+    validator = new RequestValidator(documentPath ? getCatalog(documentPath) : getCatalog());
+    validators.set(key, validator);
+  }
+  return validator;
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const routes = routeTableFor(options.documentPath ?? defaultDocumentPath());
+  const routes = routesFor(options);
   const clock = createClock(options.clock);
   const store = new MemoryStore(clock);
   const faults = new FaultList();
@@ -109,6 +140,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const memberTokens = new MemberTokens(clock, options.memberTokenSeconds);
   const context: SimContext = {
     routes,
+    validator: validatorFor(options.documentPath),
     store,
     clock,
     faults,

@@ -1,4 +1,7 @@
-/** Reads `multipart/form-data` bodies (document uploads) into their parts. */
+/**
+ * Reads `multipart/form-data` bodies (document uploads) into their parts with the platform's own
+ * parser (`Response.formData()`, undici), so the simulator reads a form as a real server does.
+ */
 import { badRequest } from './manage-errors';
 
 export interface MultipartPart {
@@ -8,35 +11,32 @@ export interface MultipartPart {
   data: Buffer;
 }
 
-export function parseMultipart(body: Buffer, contentType: string): MultipartPart[] {
-  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  if (!boundary) throw badRequest('multipart/form-data body without a boundary in Content-Type');
-  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+export async function readMultipart(body: Buffer, contentType: string): Promise<MultipartPart[]> {
+  if (!/boundary=/i.test(contentType)) {
+    throw badRequest('multipart/form-data body without a boundary in Content-Type');
+  }
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(body), {
+      headers: { 'content-type': contentType },
+    }).formData();
+  } catch (err) {
+    throw badRequest(`The multipart/form-data body cannot be read: ${(err as Error).message}`);
+  }
+  const entries: [string, FormDataEntryValue][] = [];
+  form.forEach((value, name) => entries.push([name, value]));
   const parts: MultipartPart[] = [];
-  let position = body.indexOf(delimiter);
-  if (position < 0) throw badRequest('multipart/form-data body has no parts');
-  for (;;) {
-    const afterDelimiter = position + delimiter.length;
-    if (body.subarray(afterDelimiter, afterDelimiter + 2).toString() === '--') break;
-    const headerStart = afterDelimiter + 2; // CRLF after the delimiter
-    const headerEnd = body.indexOf('\r\n\r\n', headerStart);
-    if (headerEnd < 0) throw badRequest('multipart/form-data part without headers');
-    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd);
-    if (next < 0) throw badRequest('multipart/form-data body is not terminated');
-    const headers = body.subarray(headerStart, headerEnd).toString('utf8');
-    const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
-    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
-    const fileName = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
-    const partType = /content-type:\s*([^\r\n]*)/i.exec(headers)?.[1]?.trim();
-    if (name !== undefined) {
+  for (const [name, value] of entries) {
+    if (typeof value === 'string') {
+      parts.push({ name, data: Buffer.from(value, 'utf8') });
+    } else {
       parts.push({
         name,
-        fileName,
-        contentType: partType,
-        data: body.subarray(headerEnd + 4, next),
+        fileName: value.name,
+        contentType: value.type || undefined,
+        data: Buffer.from(await value.arrayBuffer()),
       });
     }
-    position = next + 2;
   }
   return parts;
 }

@@ -72,11 +72,11 @@ export function refName(schema: unknown): string | undefined {
   return typeof ref === 'string' ? ref.replace(/^#\/components\/schemas\//, '') : undefined;
 }
 
-function templateSegments(template: string): string[] {
+export function templateSegments(template: string): string[] {
   return template.split('/').filter((segment) => segment !== '');
 }
 
-function paramName(segment: string): string | null {
+export function paramName(segment: string): string | null {
   if (!segment.includes('{')) return null;
   return /\{([A-Za-z_]\w*)/.exec(segment)?.[1] ?? 'id';
 }
@@ -166,11 +166,26 @@ function emptyNode(): TrieNode {
 }
 
 export function buildRouteTable(document: OpenApiDocument): RouteTable {
+  const operations: RouteOperation[] = [];
+  for (const [template, pathItem] of Object.entries(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = pathItem[method];
+      if (operation) operations.push(describeOperation(method, template, operation));
+    }
+  }
+  return routeTableOf(operations, (document.components?.schemas ?? {}) as SchemaMap);
+}
+
+/** The segment tree over described operations (from the document, or a compiled catalog). */
+export function routeTableOf(
+  operations: readonly RouteOperation[],
+  schemas: SchemaMap,
+): RouteTable {
   const root = emptyNode();
   let operationCount = 0;
-  for (const [template, pathItem] of Object.entries(document.paths)) {
+  for (const described of operations) {
     let node = root;
-    for (const segment of templateSegments(template)) {
+    for (const segment of templateSegments(described.template)) {
       if (paramName(segment) !== null) {
         node.param ??= emptyNode();
         node = node.param;
@@ -184,15 +199,11 @@ export function buildRouteTable(document: OpenApiDocument): RouteTable {
         node = next;
       }
     }
-    for (const method of HTTP_METHODS) {
-      const operation = pathItem[method];
-      if (!operation) continue;
-      node.operations ??= new Map();
-      // Two published templates can share a shape (`{id}` and `{id}{id}`): the first one wins.
-      if (!node.operations.has(method)) {
-        node.operations.set(method, describeOperation(method, template, operation));
-        operationCount++;
-      }
+    node.operations ??= new Map();
+    // Two published templates can share a shape (`{id}` and `{id}{id}`): the first one wins.
+    if (!node.operations.has(described.method)) {
+      node.operations.set(described.method, described);
+      operationCount++;
     }
   }
 
@@ -210,7 +221,7 @@ export function buildRouteTable(document: OpenApiDocument): RouteTable {
   };
 
   return {
-    schemas: (document.components?.schemas ?? {}) as SchemaMap,
+    schemas,
     operationCount,
     match(method, apiPath) {
       const lowerMethod = method.toLowerCase() as HttpMethod;

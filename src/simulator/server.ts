@@ -17,7 +17,9 @@ import { dispatch } from './dispatch';
 import { sendFault } from './fault-answers';
 import { SLOW_FAULT_DELAY_MS } from './faults';
 import { ManageHttpError, badRequest } from './manage-errors';
+import { readMultipart, type MultipartPart } from './multipart';
 import { logRequest } from './request-log';
+import { mediaTypeOf } from './request-validation';
 import { queryByName, readRequestBody, type SimRequest } from './sim-request';
 import type { SimContext } from './simulator-context';
 import { apiPathOf } from './site';
@@ -41,8 +43,13 @@ export function createRequestHandler(context: SimContext) {
     });
 
     let body: Buffer;
+    let parts: MultipartPart[] | undefined;
     try {
       body = await readRequestBody(req);
+      const type = String(req.headers['content-type'] ?? '');
+      if (body.length > 0 && mediaTypeOf(type) === 'multipart/form-data') {
+        parts = await readMultipart(body, type);
+      }
     } catch (err) {
       const error =
         err instanceof ManageHttpError ? err : badRequest('The request body could not be read');
@@ -72,6 +79,7 @@ export function createRequestHandler(context: SimContext) {
       query: queryByName(params),
       headers: req.headers,
       body,
+      parts,
       host: req.headers.host ?? new URL(context.siteUrl()).host,
       entry,
     };

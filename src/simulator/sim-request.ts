@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import { actorOf, type SimMember } from './authentication';
+import type { MultipartPart } from './multipart';
 import { ManageHttpError, badRequest, resourceName, unsupportedMediaType } from './manage-errors';
 import type { RequestLogEntry } from './request-log';
 import type { RouteMatch } from './routes';
@@ -20,6 +21,8 @@ export interface SimRequest {
   query: Map<string, string>;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  /** The parts of a multipart/form-data body, read before dispatch. */
+  parts?: MultipartPart[];
   host: string;
   /** The request's log entry, where the body is noted once read. */
   entry: RequestLogEntry;
@@ -51,6 +54,7 @@ export function matchedRequest(
     query: request.query,
     headers: request.headers,
     body: request.body,
+    parts: request.parts,
     host: request.host,
     entry: request.entry,
     apiPath,

@@ -6,6 +6,7 @@ import type { SimClock } from './clock';
 import type { FaultList } from './faults';
 import type { MemberTokens } from './member-tokens';
 import type { RequestLogEntry } from './request-log';
+import type { RequestValidator } from './request-validation';
 import type { RouteTable } from './routes';
 import type { ApiRequest } from './sim-request';
 import type { MemoryStore } from './store';
@@ -13,6 +14,8 @@ import type { SimTimers } from './timers';
 
 export interface SimContext {
   routes: RouteTable;
+  /** Refuses what a strict server built from the document refuses. */
+  validator: RequestValidator;
   store: MemoryStore;
   clock: SimClock;
   faults: FaultList;

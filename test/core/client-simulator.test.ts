@@ -149,7 +149,7 @@ describe('CwClient against the simulator', function () {
       assert.equal(page.code, 'NOT_API');
       assert.match(
         page.message,
-        /not the API: check the site \(cloud sites need the api- prefix\)/,
+        /not the API: check the host 127\.0\.0\.1:\d+ .* and the codebase v4_6_release/,
       );
       sim.faults.add({ kind: 'invalid-json', match: { path: '/system/info' } });
       const broken = await failure(client().request({ method: 'get', path: '/system/info' }));

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import {
   baseUrlFor,
   discoverCodebase,
+  notApiAdvice,
   normaliseCodebase,
   resolveClientSettings,
   resolveSiteOrigin,
@@ -277,9 +278,22 @@ describe('discoverCodebase', () => {
     await assert.rejects(discoverCodebase(origin, 'web'), (err: unknown) => {
       assert.ok(err instanceof CwError);
       assert.equal(err.code, 'NOT_API');
-      assert.match(err.message, /cloud sites need the api- prefix/);
+      assert.match(err.message, /check the host 127\.0\.0\.1:\d+ .* and the codebase/);
       return true;
     });
+  });
+
+  it('names the api- prefix for a cloud site, the host and codebase for an own host', () => {
+    assert.equal(
+      notApiAdvice('https://na.myconnectwise.net/v4_6_release/apis/3.0/system/info'),
+      'check the site (cloud sites need the api- prefix)',
+    );
+    assert.equal(
+      notApiAdvice('https://manage.example.com/v2025_1/apis/3.0/system/info'),
+      "check the host manage.example.com (it must be the Manage server's API, not a login page, " +
+        'portal or proxy in front of it) and the codebase v2025_1 (v4_6_release routes to the ' +
+        'current one; "discover codebase" asks the server)',
+    );
   });
 
   it('says when nothing answers', async () => {

@@ -333,7 +333,7 @@ describe('buildRequest', () => {
       );
     });
 
-    it('passes bytes and upload forms through as they are', () => {
+    it('passes bytes through as they are, and reads the form fields of an upload from JSON text', () => {
       const upload = operation({
         operationId: 'postSystemDocuments',
         method: 'post',
@@ -342,8 +342,23 @@ describe('buildRequest', () => {
       });
       const bytes = Buffer.from('%PDF-1.4');
       assert.equal(buildRequest(upload, { body: bytes }).body, bytes);
-      assert.equal(buildRequest(upload, { body: 'raw text' }).body, 'raw text');
+      assert.deepEqual(buildRequest(upload, { body: '{"recordId": 5}' }).body, { recordId: 5 });
       assert.equal(buildRequest(postTicket, { body: bytes }).body, bytes);
+    });
+
+    it('sends the body of a DELETE that declares one (the bulk DELETEs)', () => {
+      const bulk = operation({
+        operationId: 'deleteProcurementPurchaseordersByParentIdLineitemsBulk',
+        method: 'delete',
+        path: '/procurement/purchaseorders/{parentId}/lineitems/bulk',
+        body: jsonBody('IdCollection'),
+      });
+      assert.deepEqual(
+        buildRequest(bulk, { params: { parentId: 1 }, body: '{"ids": [1, 2]}' }).body,
+        {
+          ids: [1, 2],
+        },
+      );
     });
 
     it('sends a single JSON Patch operation as a list', () => {

@@ -6,7 +6,7 @@
  * Loads the compiled nodes from dist/: run `npx tsc -p tsconfig.json` first.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -76,6 +76,7 @@ const CORE_NODE_FILES: Record<string, string> = {
   'http in': 'network/21-httpin.js',
   'http response': 'network/21-httpin.js',
   file: 'storage/10-file.js',
+  'file in': 'storage/10-file.js',
 };
 
 let sim: Simulator;
@@ -526,6 +527,50 @@ function describeExamples(name: string, dir: string): void {
         assert.equal(readFileSync(String(msg.filename), 'utf8'), 'stay here');
       });
     });
+
+    // New in this release: 0.1.0 saved no such flow.
+    if (dir === SHIPPED_DIR)
+      describe('Attach a file to a ticket', () => {
+        let directory: string;
+        let savedFile: string | undefined;
+
+        beforeEach(() => {
+          directory = mkdtempSync(path.join(tmpdir(), 'cw-example-upload-'));
+          savedFile = process.env.CW_UPLOAD_FILE;
+        });
+
+        afterEach(() => {
+          if (savedFile === undefined) delete process.env.CW_UPLOAD_FILE;
+          else process.env.CW_UPLOAD_FILE = savedFile;
+          rmSync(directory, { recursive: true, force: true });
+        });
+
+        it('uploads the file to ticket 1 as multipart/form-data; downloading it gives the same bytes', async () => {
+          const bytes = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from([0, 200, 255, 10])]);
+          const file = path.join(directory, 'invoice scan.pdf');
+          writeFileSync(file, bytes);
+          process.env.CW_UPLOAD_FILE = file;
+          await loadExample('Attach a file to a ticket');
+          const msg = await nextInput('ex12-debug', () => trigger('ex12-inject'));
+          assert.equal(msg.statusCode, 201, loggedErrors());
+          const created = msg.payload as {
+            id: number;
+            fileName: string;
+            recordType: string;
+            recordId: number;
+          };
+          assert.equal(created.fileName, 'invoice scan.pdf');
+          assert.equal(created.recordType, 'Ticket');
+          assert.equal(created.recordId, 1);
+          const download = await fetch(`${sim.baseUrl()}/system/documents/${created.id}/download`, {
+            headers: {
+              authorization: `Basic ${Buffer.from(`${sim.credentials.companyId}+${sim.credentials.publicKey}:${sim.credentials.privateKey}`).toString('base64')}`,
+              clientId: sim.credentials.clientId,
+            },
+          });
+          assert.deepEqual(Buffer.from(await download.arrayBuffer()), bytes);
+        });
+      });
 
     it('Poll changed tickets on one board: reports a changed Help Desk ticket, not other boards', async () => {
       await loadExample('Poll changed tickets on one board');

@@ -151,39 +151,78 @@ describe('catalog admin endpoints', function () {
     assert.deepEqual(res.body, { error: 'unknown operation getNoSuchThing' });
   });
 
-  describe('with another OpenAPI document', () => {
+  describe('another OpenAPI document', () => {
     let dir: string;
     before(() => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'cw-catalog-endpoints-'));
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('answers 400 with the reason when the document is missing', async () => {
-      const missing = path.join(dir, 'absent.json');
-      const res = await helper
-        .request()
-        .get(`/connectwise-manage/catalog?document=${encodeURIComponent(missing)}`);
-      assert.equal(res.status, 400);
-      assert.match((res.body as { error: string }).error, /absent\.json.*file not found/);
+    it('takes no document path: the same answer whatever the file, so no file can be probed', async () => {
+      const petstore = path.join(dir, 'petstore.json');
+      writeFileSync(petstore, JSON.stringify({ openapi: '3.0.1', info: {}, paths: {} }));
+      const answers = [];
+      for (const document of [
+        path.join(dir, 'absent.json'),
+        petstore,
+        '/etc/passwd',
+        defaultDocumentPath(),
+      ]) {
+        const res = await helper
+          .request()
+          .get(`/connectwise-manage/catalog?document=${encodeURIComponent(document)}`);
+        answers.push({ status: res.status, body: res.body as unknown });
+      }
+      const expected = {
+        status: 400,
+        body: {
+          error: 'document: not accepted; name the connection instead (connection=<node id>)',
+        },
+      };
+      assert.deepEqual(answers, [expected, expected, expected, expected]);
     });
 
-    it('answers 400 when the document is not a ConnectWise one', async () => {
-      const other = path.join(dir, 'petstore.json');
-      writeFileSync(other, JSON.stringify({ openapi: '3.0.1', info: {}, paths: { '/pets': {} } }));
-      const res = await helper
-        .request()
-        .get(`/connectwise-manage/catalog?document=${encodeURIComponent(other)}`);
-      assert.equal(res.status, 400);
+    it('answers 404 for a connection id that is not deployed', async () => {
+      const res = await helper.request().get('/connectwise-manage/catalog?connection=nope');
+      assert.equal(res.status, 404);
       assert.match(
         (res.body as { error: string }).error,
-        /does not describe the ConnectWise Manage API/,
+        /no deployed ConnectWise connection nope/,
       );
     });
 
-    it('reads only .json documents', async () => {
-      const res = await helper.request().get('/connectwise-manage/catalog?document=/etc/passwd');
-      assert.equal(res.status, 400);
-      assert.deepEqual(res.body, { error: 'document: /etc/passwd is not a .json file' });
+    it("reads the editor's pending document setting, with the reason when it cannot be used", async () => {
+      const missing = await helper
+        .request()
+        .post('/connectwise-manage/catalog/pending')
+        .send({ openapiSource: 'file', openapiPath: path.join(dir, 'absent.json') });
+      assert.equal(missing.status, 400);
+      assert.match(
+        (missing.body as { error: string }).error,
+        /^openapiPath: no file at .*absent\.json/,
+      );
+      const other = path.join(dir, 'petstore.json');
+      writeFileSync(other, JSON.stringify({ openapi: '3.0.1', info: {}, paths: { '/pets': {} } }));
+      const notOurs = await helper
+        .request()
+        .post('/connectwise-manage/catalog/pending')
+        .send({ openapiSource: 'file', openapiPath: other });
+      assert.equal(notOurs.status, 400);
+      assert.match(
+        (notOurs.body as { error: string }).error,
+        /does not describe the ConnectWise Manage API/,
+      );
+      const notJson = await helper
+        .request()
+        .post('/connectwise-manage/catalog/pending')
+        .send({ openapiSource: 'file', openapiPath: '/etc/passwd' });
+      assert.deepEqual(notJson.body, { error: 'openapiPath: /etc/passwd is not a .json file' });
+      const ok = await helper
+        .request()
+        .post('/connectwise-manage/catalog/pending/operations/getServiceTickets')
+        .send({ openapiSource: 'file', openapiPath: defaultDocumentPath() });
+      assert.equal(ok.status, 200);
+      assert.equal((ok.body as { operation: OperationDetail }).operation.path, '/service/tickets');
     });
   });
 });
@@ -195,7 +234,7 @@ describe('catalog admin endpoints permissions', () => {
     server = undefined;
   });
 
-  it('guards every route with connectwise-request.read', async () => {
+  it('guards reading with connectwise-request.read, pending documents with connectwise-connection.write', async () => {
     const app = express();
     const asked: string[] = [];
     const fakeRed = {
@@ -217,6 +256,15 @@ describe('catalog admin endpoints permissions', () => {
       const res = await fetch(`http://127.0.0.1:${port}/connectwise-manage/${route}`);
       assert.equal(res.status, 401, route);
     }
-    assert.deepEqual([...new Set(asked)], ['connectwise-request.read']);
+    for (const route of ['catalog/pending', 'catalog/pending/operations/getServiceTickets']) {
+      const res = await fetch(`http://127.0.0.1:${port}/connectwise-manage/${route}`, {
+        method: 'POST',
+      });
+      assert.equal(res.status, 401, route);
+    }
+    assert.deepEqual([...new Set(asked)].sort(), [
+      'connectwise-connection.write',
+      'connectwise-request.read',
+    ]);
   });
 });

@@ -143,7 +143,8 @@ describe('node configuration versions', () => {
       paging: 'page',
     });
     assert.equal(from, 1);
-    assert.equal(config.version, 2);
+    assert.equal(config.version, 3);
+    assert.equal(config.forwardOnly, false);
     assert.equal(config.customFieldValues, false);
     assert.equal(config.customFields, '');
     assert.equal(config.customFieldsType, 'json');
@@ -199,6 +200,36 @@ describe('node configuration versions', () => {
     assert.deepEqual(config.changeFilters, []);
     assert.equal(config.safetyNet, '', 'no safety-net poll');
     assert.equal(config.objectId, 3);
+  });
+
+  it('keeps the custom fields and member of a request node saved at version 2, paging by page', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('request', {
+      version: 2,
+      operationId: 'patchCompanyCompaniesById',
+      customFields: '{"Seats": 5}',
+      actAs: 'jsmith',
+    });
+    assert.equal(from, 2);
+    assert.equal(config.version, 3);
+    assert.equal(config.forwardOnly, false);
+    assert.equal(config.customFields, '{"Seats": 5}');
+    assert.equal(config.actAs, 'jsmith');
+  });
+
+  it('turns forward-only paging off for a request node saved before it existed', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('request', {
+      version: 1,
+      operationId: 'getServiceTickets',
+      paging: 'all',
+      recordLimit: '5000',
+      params: [{ name: 'pagination-type', type: 'str', value: 'forward-only' }],
+    });
+    assert.equal(from, 1);
+    assert.equal(config.version, 3);
+    assert.equal(config.forwardOnly, false);
+    assert.equal(config.customFieldValues, false);
+    assert.equal(config.paging, 'all');
+    assert.equal(config.recordLimit, '5000');
   });
 
   it('leaves a current configuration alone, and never changes the one it is given', () => {

@@ -13,6 +13,7 @@ import {
 import { isCwError } from '../../core/errors';
 import { connectionSecrets, redactSecrets } from '../../core/redaction';
 import type { ConnectionConfig, ConnectionCredentials } from '../../shared/node-configs';
+import { SANDBOX_DESCRIPTION, isSandbox, startSandbox, type Sandbox } from './sandbox';
 
 export type ConnectionCheckResult =
   | {
@@ -58,13 +59,15 @@ export async function checkConnection(
 ): Promise<ConnectionCheckResult> {
   const secrets = CREDENTIAL_FIELDS.map((field) => credentials[field] ?? '');
   let client: CwClient | undefined;
+  let sandbox: Sandbox | undefined;
   try {
-    const settings = resolveClientSettings(config, credentials);
+    if (isSandbox(config)) sandbox = await startSandbox(config);
+    const settings = sandbox ? sandbox.settings : resolveClientSettings(config, credentials);
     secrets.push(...connectionSecrets(settings));
     const timeoutMs = Math.min(settings.timeoutMs, CHECK_TIMEOUT_MS);
-    let companyName: string | undefined;
+    let companyName: string | undefined = sandbox ? SANDBOX_DESCRIPTION : undefined;
     let isCloud: boolean | undefined;
-    if (config.discoverCodebase) {
+    if (config.discoverCodebase && !sandbox) {
       const origin = resolveSiteOrigin(config);
       const info = await fetchCompanyInfo(origin, settings.companyId, timeoutMs);
       companyName = info.CompanyName;
@@ -97,6 +100,7 @@ export async function checkConnection(
     };
   } finally {
     client?.close();
+    await sandbox?.stop();
   }
 }
 

@@ -2,7 +2,6 @@
  * The connection config node: where and who. It owns one client (and so one limiter) shared by
  * every node using the connection, created on first use and closed with the node.
  */
-import { existsSync } from 'node:fs';
 
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
@@ -23,6 +22,8 @@ import {
   type ConnectionCredentials,
 } from '../../shared/node-configs';
 import { currentConfig } from '../saved-config';
+import { documentCatalog } from './document-catalog';
+import { SANDBOX_DESCRIPTION, isSandbox, startSandbox, type Sandbox } from './sandbox';
 import { checkConnection, mergeCredentials } from './connection-check';
 
 export const CONNECTION_TYPE = NODE_TYPES.connection;
@@ -50,6 +51,7 @@ function asConfigError(err: unknown): CwError {
 }
 
 function describeConnection(config: ConnectionConfig): string {
+  if (isSandbox(config)) return SANDBOX_DESCRIPTION;
   let host: string;
   try {
     host = new URL(resolveSiteOrigin(config)).host;
@@ -57,30 +59,6 @@ function describeConnection(config: ConnectionConfig): string {
     host = config.host || config.site || 'no site';
   }
   return config.companyId ? `${host}, company ${config.companyId}` : host;
-}
-
-/**
- * The catalog of the connection's own OpenAPI document, compiled now rather than on first lookup,
- * so a missing or unusable file is reported against the setting that names it.
- */
-function documentCatalog(openapiPath: string | undefined): Catalog {
-  const file = (openapiPath ?? '').trim();
-  const fail = (problem: string): CwError =>
-    new CwError('CATALOG', `openapiPath: ${problem}`, { field: 'openapiPath' });
-  if (!file) throw fail('is required when the OpenAPI document is a file');
-  if (!existsSync(file)) {
-    throw fail(`no file at ${file}: save the ConnectWise OpenAPI document there`);
-  }
-  try {
-    const catalog = getCatalog(file);
-    catalog.meta();
-    return catalog;
-  } catch (err) {
-    if (isCwError(err) && err.code === 'CATALOG') {
-      throw fail(err.message.replace(/^OpenAPI document: /, ''));
-    }
-    throw err;
-  }
 }
 
 /** The editor's admin routes of this node; registering again on the same app changes nothing. */
@@ -137,8 +115,21 @@ export default function registerConnection(RED: NodeAPI): void {
       unreadable = asConfigError(err);
     }
 
+    let sandbox: Sandbox | undefined;
     const createClient = async (): Promise<CwClient> => {
       if (unreadable) throw unreadable;
+      if (isSandbox(config)) {
+        const started = await startSandbox(config);
+        sandbox = started;
+        this.warn(
+          `${SANDBOX_DESCRIPTION}: requests go to a simulator on ${new URL(started.settings.baseUrl).host}, never to ConnectWise`,
+        );
+        if (closed) void started.stop();
+        const { CwClient: SandboxClient } = await import('../../core/client');
+        return new SandboxClient(started.settings, {
+          log: (level, message) => (level === 'warn' ? this.warn(message) : this.debug(message)),
+        });
+      }
       let settings;
       try {
         settings = resolveClientSettings(config, this.credentials ?? {});
@@ -190,6 +181,12 @@ export default function registerConnection(RED: NodeAPI): void {
       closed = true;
       const pending = clientPromise;
       clientPromise = undefined;
+      const running = sandbox;
+      sandbox = undefined;
+      if (running) {
+        const finish = done;
+        done = () => void running.stop().then(finish, finish);
+      }
       if (!pending) {
         done();
         return;

@@ -16,11 +16,14 @@ import {
 import { customFieldMaps, readCustomFieldChanges } from '../../core/custom-fields';
 import { CwError, isCwError } from '../../core/errors';
 import type { CwResponse, PreparedRequest } from '../../core/http-types';
+import { pagesForwardOnly } from '../../core/forward-only';
 import { pagePosition } from '../../core/paging';
 import { checkMemberIdentifier } from '../../core/member-tokens';
 import { isRawBody } from '../../core/request-body';
 import { buildRequest, fitToUrlLimit } from '../../core/request-builder';
+import { FILE_FIELD, isFileContent, uploadForm } from '../../core/upload-form';
 import type { OperationDetail } from '../../shared/catalog-types';
+import { FORWARD_ONLY_MODES } from '../../shared/modes';
 import type { RequestConfig } from '../../shared/node-configs';
 import type { ConnectionNode } from '../connectwise-connection';
 import {
@@ -64,6 +67,8 @@ interface Prepared {
   limit: number;
   /** Custom fields to write by caption with the create or update. */
   customFields?: CustomFieldWrite;
+  /** Pages by `pageId` (`pagination-type: forward-only`) in the modes that read many pages. */
+  forwardOnly: boolean;
 }
 
 /** A request about to be sent: built, then fitted to the connection's URL length. */
@@ -137,6 +142,14 @@ export class RequestRuntime {
     const request = buildRequest(op, input);
     const actAs = overrides.actAs ?? (await this.nodeActAs(msg));
     if (actAs !== undefined) request.actAs = actAs;
+    const bodyField = this.config.bodySource === 'fixed' ? 'body' : 'msg.payload';
+    if (op.body?.multipart && bodyField === 'body' && isFileContent(msg.payload)) {
+      // The node's fixed JSON holds the form fields; the file comes in msg.payload.
+      request.body = {
+        ...(isPlainObject(request.body) ? request.body : {}),
+        [FILE_FIELD]: msg.payload,
+      };
+    }
     if (customFields)
       checkCustomFieldWrite(request, customFields, input.bodyField ?? 'msg.payload');
     // An empty patch list is whole once the custom fields are added to it.
@@ -148,14 +161,27 @@ export class RequestRuntime {
       op.body &&
       !onlyCustomFields
     ) {
-      if (!op.body.multipart && !isRawBody(request.body)) {
+      const formFields = op.body.multipart && !isFileContent(request.body);
+      if (formFields || (!op.body.multipart && !isRawBody(request.body))) {
         const problems = catalog.validateBody(op.operationId, request.body);
         if (problems.length > 0) throw bodyProblemsError(problems, op.operationId);
       }
     }
+    if (op.body?.multipart && request.body !== undefined) {
+      request.body = await uploadForm(op, request.body, bodyField, {
+        fileName: msg.filename,
+        contentType: msg.contentType,
+      });
+    }
     // Read the limit now so a malformed one fails before anything is sent.
     const limit = isPagedList(op) ? recordLimitOf(this.config) : 0;
-    return { op, request, limit, customFields };
+    const manyPages = isPagedList(op) && FORWARD_ONLY_MODES.includes(this.config.paging ?? 'page');
+    const forwardOnly = manyPages
+      ? pagesForwardOnly(request, this.config.forwardOnly === true, {
+          overriddenHeaders: Object.keys(overrides.headers ?? {}),
+        })
+      : false;
+    return { op, request, limit, customFields, forwardOnly };
   }
 
   /** The node's member to act as, for this message; undefined when it names none. */
@@ -233,12 +259,12 @@ export class RequestRuntime {
   }
 
   private async readAll(sendable: Sendable, exchange: Exchange): Promise<void> {
-    const { op, client, sent, limit } = sendable;
+    const { op, client, sent, limit, forwardOnly } = sendable;
     const records: unknown[] = [];
     let lastResponse: CwResponse | undefined;
     let truncated = false;
     let pages = 0;
-    for await (const page of client.pages(sent, { limit })) {
+    for await (const page of client.pages(sent, { limit, forwardOnly })) {
       if (this.closed) return;
       pages = page.page;
       lastResponse = page.response;
@@ -265,12 +291,12 @@ export class RequestRuntime {
     exchange: Exchange,
     unit: 'page' | 'record',
   ): Promise<void> {
-    const { op, client, sent, limit } = sendable;
+    const { op, client, sent, limit, forwardOnly } = sendable;
     const template = { ...exchange.msg };
     delete template.payload;
     let delivered = 0;
     let lastResponse: CwResponse | undefined;
-    for await (const page of client.pages(sent, { limit })) {
+    for await (const page of client.pages(sent, { limit, forwardOnly })) {
       if (this.closed) return;
       lastResponse = page.response;
       const first = delivered;
@@ -342,4 +368,8 @@ export class RequestRuntime {
     exchange.send(msg);
     exchange.done();
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
