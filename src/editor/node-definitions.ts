@@ -48,6 +48,7 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     rateLimit: { validate: numberInRange(CONNECTION_RANGES.rateLimit) },
     maxWait: { validate: numberInRange(CONNECTION_RANGES.maxWait) },
     maxQueue: { validate: numberInRange(CONNECTION_RANGES.maxQueue) },
+    leaseTime: { validate: numberInRange(CONNECTION_RANGES.leaseTime) },
     openapiPath: { validate: validateOpenapiPath },
   },
   request: {

@@ -113,8 +113,23 @@ const connectionQueueBounds: MigrationStep = {
   up: (config) => ({ maxWait: '', maxQueue: 1000, ...config }),
 };
 
+/**
+ * Connection 3: coordination of several instances through Redis. Connections saved before
+ * coordinated nothing, and keep doing so.
+ */
+const connectionCoordination: MigrationStep = {
+  to: 3,
+  up: (config) => ({
+    coordinate: false,
+    redisUrlFrom: 'env',
+    redisEnv: 'CW_REDIS_URL',
+    leaseTime: 15,
+    ...config,
+  }),
+};
+
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
-  connection: [fromUnversioned('connection'), connectionQueueBounds],
+  connection: [fromUnversioned('connection'), connectionQueueBounds, connectionCoordination],
   request: [fromUnversioned('request')],
   poll: [fromUnversioned('poll')],
   callback: [fromUnversioned('callback')],

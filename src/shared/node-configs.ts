@@ -30,7 +30,7 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 
 /** The version of each node type's saved configuration that this package writes. */
 export const CONFIG_VERSIONS = {
-  connection: 2,
+  connection: 3,
   request: 1,
   poll: 1,
   callback: 1,
@@ -70,6 +70,14 @@ export interface ConnectionConfig extends VersionedConfig {
   /** `bundled` (the package's catalog) or `file` (another version of the OpenAPI document). */
   openapiSource?: 'bundled' | 'file';
   openapiPath?: string;
+  /** Share the rate limit, the poll leader and the callback repeat window with other instances through Redis. */
+  coordinate?: boolean;
+  /** Where the Redis URL comes from: an environment variable (`redisEnv`) or the `redisUrl` credential. */
+  redisUrlFrom?: 'env' | 'credential';
+  /** The environment variable holding the Redis URL (`redis://host:6379`, `rediss://` for TLS). */
+  redisEnv?: string;
+  /** Seconds a poll node's leadership lasts without renewal: another instance takes over after it. */
+  leaseTime?: number | string;
 }
 
 /**
@@ -95,12 +103,20 @@ export const CONNECTION_DEFAULTS = {
   removeNulls: true,
   openapiSource: 'bundled',
   openapiPath: '',
+  coordinate: false,
+  redisUrlFrom: 'env',
+  redisEnv: 'CW_REDIS_URL',
+  leaseTime: 15,
 } as const satisfies ConnectionConfig;
 
 export interface ConnectionCredentials {
   publicKey?: string;
   privateKey?: string;
   clientId?: string;
+  /** The Redis URL when `redisUrlFrom` is `credential`; may carry the password. */
+  redisUrl?: string;
+  /** The Redis password, when the URL does not carry one. */
+  redisPassword?: string;
 }
 
 export interface RequestConfig extends VersionedConfig {

@@ -104,10 +104,27 @@ describe('node configuration versions', () => {
       timeout: 45,
     });
     assert.equal(from, 1);
-    assert.equal(config.version, 2);
+    assert.equal(config.version, CONFIG_VERSIONS.connection);
     assert.equal(config.maxWait, '', 'waits at most the timeout');
     assert.equal(config.maxQueue, 1000);
     assert.equal(config.timeout, 45);
+  });
+
+  it('keeps a connection saved before coordination existed to itself (no Redis)', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('connection', {
+      version: 2,
+      site: 'na',
+      companyId: 'msp',
+      maxWait: 20,
+      maxQueue: 50,
+    });
+    assert.equal(from, 2);
+    assert.equal(config.version, 3);
+    assert.equal(config.coordinate, false, 'coordination stays off');
+    assert.equal(config.redisUrlFrom, 'env');
+    assert.equal(config.redisEnv, 'CW_REDIS_URL');
+    assert.equal(config.leaseTime, 15);
+    assert.equal(config.maxQueue, 50, 'settings it had are kept');
   });
 
   it('leaves a current configuration alone, and never changes the one it is given', () => {

@@ -16,6 +16,8 @@ import {
   resolveSiteOrigin,
 } from '../../core/connection-settings';
 import { CwError, isCwError } from '../../core/errors';
+import type { RedisCoordinator } from '../../core/redis-coordinator';
+import { coordinationPrefix, resolveRedisSettings } from '../../core/redis-settings';
 import { migrateConfig } from '../../shared/config-migrations';
 import {
   NODE_TYPES,
@@ -40,6 +42,11 @@ export interface ConnectionNode extends Node<ConnectionCredentials> {
   readonly removeNulls: boolean;
   /** Host and company, for status text and messages; never a secret. */
   describe(): string;
+  /**
+   * The coordination with other instances through Redis, created with the client; undefined
+   * when the connection does not coordinate (then nothing of Redis is loaded).
+   */
+  getCoordinator(): Promise<RedisCoordinator | undefined>;
 }
 
 const registeredApps = new WeakSet<object>();
@@ -127,6 +134,7 @@ export default function registerConnection(RED: NodeAPI): void {
   function ConnectionNodeConstructor(this: ConnectionNode, saved: ConnectionNodeDef): void {
     RED.nodes.createNode(this, saved);
     let clientPromise: Promise<CwClient> | undefined;
+    let coordinator: RedisCoordinator | undefined;
     let closed = false;
     let config: ConnectionNodeDef = saved;
     /** A configuration this release cannot read: every node using the connection is told. */
@@ -150,12 +158,38 @@ export default function registerConnection(RED: NodeAPI): void {
         const codebase = await discoverCodebase(origin, settings.companyId, settings.timeoutMs);
         settings = { ...settings, baseUrl: baseUrlFor(origin, codebase) };
       }
+      const log = (level: 'debug' | 'warn', message: string): void =>
+        level === 'warn' ? this.warn(message) : this.debug(message);
+      let redis;
+      try {
+        redis = resolveRedisSettings(
+          config,
+          this.credentials ?? {},
+          process.env,
+          coordinationPrefix(settings.baseUrl, settings.companyId, settings.publicKey),
+        );
+      } catch (err) {
+        throw asConfigError(err);
+      }
+      if (redis && !coordinator) {
+        // Loaded only for a coordinated connection, with its first use.
+        const { RedisCoordinator } = await import('../../core/redis-coordinator');
+        coordinator = await RedisCoordinator.connect(redis, {
+          ratePerMinute: settings.ratePerMinute,
+          concurrency: settings.concurrency,
+          attemptMs: settings.timeoutMs + 5_000,
+          log,
+        });
+        // The first requests wait briefly for Redis rather than go out on the local limit.
+        await coordinator.whenAvailable(2_000);
+      }
       // The HTTP stack is loaded with the first client, not with Node-RED's start-up.
       const { CwClient } = await import('../../core/client');
-      const client = new CwClient(settings, {
-        log: (level, message) => (level === 'warn' ? this.warn(message) : this.debug(message)),
-      });
-      if (closed) client.close();
+      const client = new CwClient(settings, { log, gate: coordinator });
+      if (closed) {
+        client.close();
+        void coordinator?.close();
+      }
       return client;
     };
 
@@ -186,20 +220,32 @@ export default function registerConnection(RED: NodeAPI): void {
 
     this.describe = () => describeConnection(config);
 
+    this.getCoordinator = async () => {
+      if (config.coordinate !== true) return undefined;
+      await this.getClient();
+      return coordinator;
+    };
+
     this.on('close', (done: () => void) => {
       closed = true;
       const pending = clientPromise;
       clientPromise = undefined;
+      const stopCoordinator = (): void => {
+        const ending = coordinator;
+        coordinator = undefined;
+        if (!ending) done();
+        else void ending.close().then(done, done);
+      };
       if (!pending) {
-        done();
+        stopCoordinator();
         return;
       }
       pending.then(
         (client) => {
           client.close();
-          done();
+          stopCoordinator();
         },
-        () => done(),
+        () => stopCoordinator(),
       );
     });
   }
@@ -212,6 +258,8 @@ export default function registerConnection(RED: NodeAPI): void {
         publicKey: { type: 'password' },
         privateKey: { type: 'password' },
         clientId: { type: 'password' },
+        redisUrl: { type: 'password' },
+        redisPassword: { type: 'password' },
       },
     },
   );

@@ -1,0 +1,207 @@
+/**
+ * Several real Node-RED processes (red.js, this package installed in each userDir) on one
+ * simulator and one real redis-server, with connections that coordinate through Redis: together
+ * they keep one rate limit. A connection that does not coordinate loads nothing of Redis.
+ */
+import { strict as assert } from 'node:assert';
+
+import { CONNECTION_DEFAULTS, CONFIG_VERSIONS } from '../../src/shared/node-configs';
+import { startSimulator, type Simulator } from '../../src/simulator';
+import { startNodeRedProcess, type NodeRedProcess } from '../helpers/node-red-process';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server';
+
+/** Polls `ready` (which may ask over HTTP) until it answers true. */
+async function waitFor(label: string, ready: () => boolean | Promise<boolean>, ms = 10_000) {
+  const start = Date.now();
+  for (;;) {
+    try {
+      if (await ready()) return;
+    } catch {
+      // Not there yet (the endpoint is being deployed): ask again.
+    }
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A function node can ask which modules the process has loaded. */
+const MODULE_PROBE = `functionGlobalContext: { loadedModules: () => Object.keys(require.cache) },`;
+
+function connection(sim: Simulator, settings: Record<string, unknown> = {}) {
+  return {
+    ...CONNECTION_DEFAULTS,
+    id: 'conn',
+    type: 'connectwise-connection',
+    site: 'custom',
+    host: sim.url,
+    companyId: sim.credentials.companyId,
+    ...settings,
+    credentials: {
+      publicKey: sim.credentials.publicKey,
+      privateKey: sim.credentials.privateKey,
+      clientId: sim.credentials.clientId,
+    },
+  };
+}
+
+const tab = { id: 'tab', type: 'tab', label: 'multi-instance' };
+
+/** `GET /probe` answers `{ answered, redisModules }` once the first request came back. */
+function probeFlow(sim: Simulator, settings: Record<string, unknown>) {
+  return [
+    tab,
+    connection(sim, settings),
+    { id: 'go', type: 'inject', z: 'tab', once: true, onceDelay: 0.1, wires: [['req']] },
+    {
+      id: 'req',
+      type: 'connectwise-request',
+      z: 'tab',
+      version: CONFIG_VERSIONS.request,
+      connection: 'conn',
+      operationId: 'getSystemInfo',
+      params: [],
+      wires: [['mark']],
+    },
+    {
+      id: 'mark',
+      type: 'function',
+      z: 'tab',
+      func: "global.set('answered', true); return null;",
+      wires: [],
+    },
+    { id: 'in', type: 'http in', z: 'tab', url: '/probe', method: 'get', wires: [['list']] },
+    {
+      id: 'list',
+      type: 'function',
+      z: 'tab',
+      func:
+        "msg.payload = { answered: global.get('answered') === true, redisModules: " +
+        "global.get('loadedModules')().filter((m) => /[\\\\/](ioredis|rate-limiter-flexible)[\\\\/].*\\.js$/.test(m)) };" +
+        ' return msg;',
+      wires: [['out']],
+    },
+    { id: 'out', type: 'http response', z: 'tab', wires: [] },
+  ];
+}
+
+interface Probe {
+  answered: boolean;
+  redisModules: string[];
+}
+
+async function probe(node: NodeRedProcess): Promise<Probe> {
+  let result: Probe = { answered: false, redisModules: [] };
+  await waitFor('the first answer', async () => {
+    const response = await fetch(`${node.nodeUrl}/probe`);
+    result = (await response.json()) as Probe;
+    return result.answered;
+  });
+  return result;
+}
+
+/** Each of `count` messages calls getSystemInfo: the flow of the rate test. */
+function loadFlow(sim: Simulator, count: number) {
+  return [
+    tab,
+    connection(sim, {
+      coordinate: true,
+      rateLimit: 6000,
+      concurrency: 16,
+      maxWait: 60,
+      maxQueue: 10000,
+    }),
+    { id: 'in', type: 'http in', z: 'tab', url: '/load', method: 'post', wires: [['fan', 'ok']] },
+    { id: 'ok', type: 'http response', z: 'tab', wires: [] },
+    {
+      id: 'fan',
+      type: 'function',
+      z: 'tab',
+      func: `for (let i = 0; i < ${count}; i++) node.send({ payload: i }); return null;`,
+      wires: [['req']],
+    },
+    {
+      id: 'req',
+      type: 'connectwise-request',
+      z: 'tab',
+      version: CONFIG_VERSIONS.request,
+      connection: 'conn',
+      operationId: 'getSystemInfo',
+      params: [],
+      wires: [[]],
+    },
+  ];
+}
+
+describe('several Node-RED instances coordinated through Redis', function () {
+  this.timeout(90_000);
+  let sim: Simulator;
+  let redis: RedisServer;
+  const started: NodeRedProcess[] = [];
+
+  async function nodeRed(extraSettings = ''): Promise<NodeRedProcess> {
+    const node = await startNodeRedProcess({
+      extraSettings,
+      env: { CW_REDIS_URL: redis.url },
+    });
+    started.push(node);
+    return node;
+  }
+
+  before(async () => {
+    [sim, redis] = await Promise.all([startSimulator(), startRedisServer()]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((node) => node.stop()));
+    sim.faults.clear();
+    sim.clearLog();
+  });
+
+  after(async () => {
+    await Promise.all([sim.stop(), redis.stop()]);
+  });
+
+  it('loads nothing of Redis for a connection that does not coordinate, and does for one that does', async () => {
+    const node = await nodeRed(MODULE_PROBE);
+    await node.deploy(probeFlow(sim, { version: 2, coordinate: undefined }));
+    const off = await probe(node);
+    assert.deepEqual(
+      off.redisModules,
+      [],
+      'a connection saved before coordination loads no Redis client',
+    );
+    await node.deploy(probeFlow(sim, { coordinate: true }));
+    await waitFor('a new answer', async () => {
+      const response = await fetch(`${node.nodeUrl}/probe`);
+      return ((await response.json()) as Probe).redisModules.length > 0;
+    });
+  });
+
+  it('three instances under load keep one rate limit between them (±5%)', async () => {
+    const nodes = await Promise.all([nodeRed(), nodeRed(), nodeRed()]);
+    // 250 messages each: alone, each would be allowed all 6,000 a minute.
+    await Promise.all(nodes.map((node) => node.deploy(loadFlow(sim, 250))));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    sim.clearLog();
+    await Promise.all(nodes.map((node) => fetch(`${node.nodeUrl}/load`, { method: 'POST' })));
+    await waitFor(
+      'every request',
+      () => sim.log.filter((entry) => entry.path.endsWith('/system/info')).length >= 750,
+      30_000,
+    );
+    const times = sim.log
+      .filter((entry) => entry.path.endsWith('/system/info'))
+      .map((entry) => entry.receivedAt)
+      .sort((a, b) => a - b);
+    // The shared limit lets each second's share go at the start of its second: counted from the
+    // middle of the first second, six seconds hold six shares whatever the jitter.
+    const windowMs = 6_000;
+    const from = times[0] + 500;
+    const counted = times.filter((time) => time >= from && time < from + windowMs).length;
+    const expected = (6000 / 60_000) * windowMs;
+    assert.ok(
+      Math.abs(counted - expected) <= expected * 0.05,
+      `${counted} requests in ${windowMs / 1000} s from three instances, expected ${expected} ±5%`,
+    );
+  });
+});
