@@ -54,7 +54,8 @@ return 0`,
   },
   /** KEYS: the delivery's keys; ARGV[1] window ms. 1 the first time any instance offers it. */
   cwFirstTime: {
-    numberOfKeys: -1,
+    // As many keys as the delivery has: their count goes first.
+    numberOfKeys: undefined,
     lua: `for i = 1, #KEYS do
   if redis.call('exists', KEYS[i]) == 1 then return 0 end
 end
@@ -245,7 +246,11 @@ export class RedisCoordinator implements RequestGate {
           this.options.attemptMs,
           holder,
         );
-      } catch {
+      } catch (err) {
+        this.options.log?.(
+          'debug',
+          `${this.description}: concurrency check failed: ${(err as Error).message}`,
+        );
         return noRelease;
       }
       if (taken === 1) break;
@@ -286,7 +291,11 @@ export class RedisCoordinator implements RequestGate {
         Math.max(1, Math.round(windowMs)),
       );
       return result === 1;
-    } catch {
+    } catch (err) {
+      this.options.log?.(
+        'debug',
+        `${this.description}: repeat check failed: ${(err as Error).message}`,
+      );
       return undefined;
     }
   }

@@ -132,6 +132,44 @@ function loadFlow(sim: Simulator, count: number) {
   ];
 }
 
+/** A callback node on a coordinated connection, registered at `publicUrl` (the load balancer). */
+function callbackFlow(sim: Simulator, publicUrl: string) {
+  return [
+    tab,
+    connection(sim, { coordinate: true, retries: 0 }),
+    {
+      id: 'callback',
+      type: 'connectwise-callback',
+      z: 'tab',
+      version: CONFIG_VERSIONS.callback,
+      connection: 'conn',
+      callbackType: 'Ticket',
+      level: 'Owner',
+      objectId: '',
+      description: 'tickets to Node-RED',
+      publicUrl,
+      path: '/connectwise/callback/tickets',
+      output: 'entity',
+      dedupeWindow: 600,
+      x: 150,
+      y: 100,
+      wires: [['debug']],
+    },
+    {
+      id: 'debug',
+      type: 'debug',
+      z: 'tab',
+      active: true,
+      tosidebar: true,
+      complete: 'payload.summary',
+      targetType: 'msg',
+      x: 400,
+      y: 100,
+      wires: [],
+    },
+  ];
+}
+
 describe('several Node-RED instances coordinated through Redis', function () {
   this.timeout(90_000);
   let sim: Simulator;
@@ -203,5 +241,43 @@ describe('several Node-RED instances coordinated through Redis', function () {
       Math.abs(counted - expected) <= expected * 0.05,
       `${counted} requests in ${windowMs / 1000} s from three instances, expected ${expected} ±5%`,
     );
+  });
+
+  it('one delivery posted to two instances becomes one message', async () => {
+    sim.callbacks.retryDelayMs = 20;
+    const nodes = await Promise.all([nodeRed(), nodeRed()]);
+    const sessions = await Promise.all(nodes.map((node) => node.openComms(undefined, ['debug'])));
+    try {
+      // The first instance's address stands for the load balancer both sit behind.
+      for (const node of nodes) await node.deploy(callbackFlow(sim, nodes[0].origin));
+      await waitFor('the registration', () => sim.store.count('system/callbacks') === 1, 15_000);
+      const template = sim.store.list('service/tickets')[0];
+      sim.store.insert('service/tickets', {
+        summary: 'delivered once',
+        board: template.board,
+        company: template.company,
+      });
+      await waitFor('the delivery', () => sim.callbacks.deliveries.length === 1, 15_000);
+      await sim.callbacks.idle();
+      const delivery = sim.callbacks.deliveries[0];
+      // ConnectWise sends it again (it thought the first failed); the balancer picks the other.
+      const again = await fetch(`${nodes[1].nodeUrl}/connectwise/callback/tickets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-content-signature': delivery.signature },
+        body: delivery.body,
+      });
+      assert.equal(again.status, 200, 'the repeat is acknowledged');
+      const shown = () =>
+        sessions.flatMap((session) =>
+          session.messages.filter((message) => message.topic === 'debug'),
+        );
+      await waitFor('the message', () => shown().length >= 1, 10_000);
+      // Time for a second message to appear, if one were coming.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal(shown().length, 1, 'one message across both instances');
+    } finally {
+      for (const session of sessions) session.close();
+      sim.store.clear('system/callbacks');
+    }
   });
 });

@@ -23,6 +23,7 @@ import {
 import type { CwClient } from '../../core/client';
 import { CwError, isCwError } from '../../core/errors';
 import { NoticeThrottle } from '../../core/notice-throttle';
+import type { RedisCoordinator } from '../../core/redis-coordinator';
 import { clockTime } from '../connectwise-poll/poll-runner';
 import {
   asError,
@@ -45,6 +46,8 @@ const REFUSAL_ANSWERS = { 400: 'bad request', 403: 'forbidden', 503: 'try again 
 /** What the callback node uses of its connection. */
 export interface CallbackConnection {
   getClient(): Promise<CwClient>;
+  /** A coordinated connection's Redis: the repeat window is shared through it. */
+  getCoordinator?(): Promise<RedisCoordinator | undefined>;
 }
 
 /**
@@ -122,6 +125,14 @@ export class CallbackRuntime {
           ),
       },
       dedupeWindowMs: settings.dedupeWindowMs,
+      // Instances behind one URL share the window: a delivery any of them saw is a repeat.
+      sharedFirstTime: async (keys, windowMs) => {
+        const coordinator = await connection.getCoordinator?.();
+        return coordinator?.firstTime(
+          keys.map((key) => `callback:${node.id}:${key}`),
+          windowMs,
+        );
+      },
     });
     this.refusals = new NoticeThrottle((text) => node.warn(text));
     this.stopEndpoint = this.serveEndpoint(RED);
