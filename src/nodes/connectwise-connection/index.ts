@@ -40,6 +40,8 @@ export interface ConnectionNode extends Node<ConnectionCredentials> {
   getCatalog(): Catalog;
   readonly returnFailures: boolean;
   readonly removeNulls: boolean;
+  /** True when the connection coordinates with other instances through Redis. */
+  readonly coordinated: boolean;
   /** Host and company, for status text and messages; never a secret. */
   describe(): string;
   /**
@@ -196,6 +198,7 @@ export default function registerConnection(RED: NodeAPI): void {
     Object.defineProperties(this, {
       returnFailures: { value: config.returnFailures === true, enumerable: true },
       removeNulls: { value: config.removeNulls !== false, enumerable: true },
+      coordinated: { value: config.coordinate === true, enumerable: true },
     });
 
     this.getClient = () => {
