@@ -16,7 +16,7 @@ export interface RedisServer {
   /** `redis://127.0.0.1:PORT` (with the password when one was asked for). */
   url: string;
   stop(): Promise<void>;
-  /** Stops the server, waits `downMs`, starts it again on the same port (empty). */
+  /** Stops the server, waits `downMs`, starts it again on the same port (empty unless `persist`). */
   restart(downMs?: number): Promise<void>;
 }
 
@@ -32,7 +32,14 @@ function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, dir: string, password?: string): Promise<ChildProcess> {
+interface LaunchOptions {
+  password?: string;
+  /** Keeps the data over a restart (an append-only file synced on every write), as production does. */
+  persist?: boolean;
+}
+
+function launch(port: number, dir: string, options: LaunchOptions): Promise<ChildProcess> {
+  const { password } = options;
   const args = [
     '--port',
     String(port),
@@ -41,7 +48,8 @@ function launch(port: number, dir: string, password?: string): Promise<ChildProc
     '--save',
     '',
     '--appendonly',
-    'no',
+    options.persist ? 'yes' : 'no',
+    ...(options.persist ? ['--appendfsync', 'always'] : []),
     '--dir',
     dir,
     ...(password ? ['--requirepass', password] : []),
@@ -89,10 +97,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRedisServer(options: { password?: string } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: LaunchOptions = {}): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cw-redis-'));
   const port = await freePort();
-  let child = await launch(port, dir, options.password);
+  let child = await launch(port, dir, options);
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
     port,
@@ -104,7 +112,7 @@ export async function startRedisServer(options: { password?: string } = {}): Pro
     async restart(downMs = 0) {
       await stopChild(child);
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-      child = await launch(port, dir, options.password);
+      child = await launch(port, dir, options);
     },
   };
 }

@@ -249,16 +249,54 @@ function pollFlow(sim: Simulator, collector: string, instance: number) {
   ];
 }
 
+/** A poll node of new and changed tickets (one message each) and `GET /info` through a request. */
+function recoveryFlow(sim: Simulator, collector: string, instance: number) {
+  const [, conn, poll, ids, post] = pollFlow(sim, collector, instance);
+  return [
+    tab,
+    conn,
+    { ...poll, output: 'per-record', start: 'now', since: '' },
+    {
+      ...ids,
+      func: "msg.payload = [msg.payload.id]; msg.headers = { 'content-type': 'application/json' }; return msg;",
+    },
+    post,
+    {
+      id: 'in',
+      type: 'http in',
+      z: 'tab',
+      url: '/info',
+      method: 'get',
+      x: 100,
+      y: 200,
+      wires: [['req']],
+    },
+    {
+      id: 'req',
+      type: 'connectwise-request',
+      z: 'tab',
+      version: CONFIG_VERSIONS.request,
+      connection: 'conn',
+      operationId: 'getSystemInfo',
+      params: [],
+      x: 300,
+      y: 200,
+      wires: [['answer']],
+    },
+    { id: 'answer', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
+  ];
+}
+
 describe('several Node-RED instances coordinated through Redis', function () {
   this.timeout(90_000);
   let sim: Simulator;
   let redis: RedisServer;
   const started: NodeRedProcess[] = [];
 
-  async function nodeRed(extraSettings = ''): Promise<NodeRedProcess> {
+  async function nodeRed(extraSettings = '', redisUrl = redis.url): Promise<NodeRedProcess> {
     const node = await startNodeRedProcess({
       extraSettings,
-      env: { CW_REDIS_URL: redis.url },
+      env: { CW_REDIS_URL: redisUrl },
     });
     started.push(node);
     return node;
@@ -401,6 +439,69 @@ describe('several Node-RED instances coordinated through Redis', function () {
       await Promise.all(started.splice(0).map((node) => node.stop()));
       await collector.stop();
       await big.stop();
+    }
+  });
+
+  it('Redis restarted mid-run: requests go on, polls pause and say so, then resume by themselves', async () => {
+    const ownRedis = await startRedisServer({ persist: true });
+    const collector = await startCollector();
+    const nodes = await Promise.all([nodeRed('', ownRedis.url), nodeRed('', ownRedis.url)]);
+    const sessions = await Promise.all(
+      nodes.map((node) => node.openComms(undefined, ['status/#'])),
+    );
+    const statusTexts = (id: string): string[] =>
+      sessions.flatMap((session) =>
+        session.messages
+          .filter((message) => message.topic === `status/${id}`)
+          .map((message) => String((message.data as { text?: string }).text ?? '')),
+      );
+    try {
+      for (const [index, node] of nodes.entries()) {
+        await node.deploy(recoveryFlow(sim, collector.url, index));
+      }
+      await waitFor('the poll to start watching', () =>
+        statusTexts('poll').some((text) => text.startsWith('watching from now')),
+      );
+      const restarting = ownRedis.restart(3_000);
+      await waitFor('the poll nodes to pause', () =>
+        statusTexts('poll').some((text) => text.startsWith('paused: Redis unavailable')),
+      );
+      // Changes made while Redis is away are sent once it is back.
+      const template = sim.store.list('service/tickets')[0];
+      const created = [1, 2, 3].map(
+        (n) =>
+          sim.store.insert('service/tickets', {
+            summary: `made while Redis was away ${n}`,
+            board: template.board,
+            company: template.company,
+          }).id,
+      );
+      for (const node of nodes) {
+        const answer = await fetch(`${node.nodeUrl}/info`);
+        assert.equal(answer.status, 200, 'requests are answered on the local limit');
+      }
+      await waitFor('the request nodes to say so', () =>
+        statusTexts('req').some((text) => text.startsWith('Redis unavailable: own rate limit')),
+      );
+      await restarting;
+      await waitFor(
+        'the changes made meanwhile',
+        () => created.every((id) => collector.pages.some((page) => page.ids.includes(id))),
+        15_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const sent = collector.pages.flatMap((page) => page.ids).filter((id) => created.includes(id));
+      assert.deepEqual(
+        sent.sort((a, b) => a - b),
+        created,
+        'each sent once',
+      );
+      assert.ok(statusTexts('req').some((text) => /redis 127\.0\.0\.1:\d+ back/.test(text)));
+    } finally {
+      for (const session of sessions) session.close();
+      await Promise.all(started.splice(0).map((node) => node.stop()));
+      await collector.stop();
+      await ownRedis.stop();
     }
   });
 });

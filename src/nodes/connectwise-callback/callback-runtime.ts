@@ -23,7 +23,6 @@ import {
 import type { CwClient } from '../../core/client';
 import { CwError, isCwError } from '../../core/errors';
 import { NoticeThrottle } from '../../core/notice-throttle';
-import type { RedisCoordinator } from '../../core/redis-coordinator';
 import { clockTime } from '../connectwise-poll/poll-runner';
 import {
   asError,
@@ -33,6 +32,11 @@ import {
   shortErrorText,
   whenFlowsStarted,
 } from '../node-status';
+import {
+  CALLBACK_WITHOUT_REDIS,
+  followCoordination,
+  type CoordinatedConnection,
+} from '../coordination-status';
 import { addDeliveryRoute, type HttpNodeApp } from './callback-route';
 import type { CallbackSettings } from './callback-settings';
 import { BodyTooLargeError, readRawBody, tapRawBodies, type HttpServer } from './raw-body';
@@ -44,10 +48,8 @@ const RETRY_REGISTRATION_MS = 30_000;
 const REFUSAL_ANSWERS = { 400: 'bad request', 403: 'forbidden', 503: 'try again later' } as const;
 
 /** What the callback node uses of its connection. */
-export interface CallbackConnection {
+export interface CallbackConnection extends CoordinatedConnection {
   getClient(): Promise<CwClient>;
-  /** A coordinated connection's Redis: the repeat window is shared through it. */
-  getCoordinator?(): Promise<RedisCoordinator | undefined>;
 }
 
 /**
@@ -106,6 +108,7 @@ export class CallbackRuntime {
   /** Messages leave in the order deliveries arrived, re-fetches included. */
   private sending: Promise<void> = Promise.resolve();
   private cancelReport: () => void = () => undefined;
+  private unfollow: () => void = () => undefined;
 
   /** Serves the endpoint at once; throws (nothing served) when it cannot be served. */
   constructor(private readonly options: CallbackRuntimeOptions) {
@@ -141,6 +144,7 @@ export class CallbackRuntime {
   /** Registers the callback in ConnectWise. */
   start(): void {
     this.registerNow();
+    this.unfollow = followCoordination(this.node, this.connection, CALLBACK_WITHOUT_REDIS);
   }
 
   /** Stops serving; deletes the registration when the node was removed. */
@@ -148,6 +152,7 @@ export class CallbackRuntime {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.cancelReport();
+    this.unfollow();
     this.stopEndpoint();
     await this.registering;
     const { registration, client } = this;
