@@ -51,6 +51,10 @@ const BENCHMARKS = [
   { name: 'simulator', about: 'simulator throughput and seed sizes' },
   { name: 'soak', about: 'poll node across restarts and faults: nothing lost or repeated' },
   { name: 'queue', about: 'a connection through a 429 outage: waits and backlog drain' },
+  {
+    name: 'coordination',
+    about: 'a connection coordinated through Redis: added latency, throughput, poll takeover',
+  },
 ];
 
 /** The known benchmarks in their order, then any other bench/*.bench.ts in name order. */

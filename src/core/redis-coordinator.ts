@@ -153,6 +153,8 @@ export class RedisCoordinator implements RequestGate {
       commandTimeout: 1_000,
       retryStrategy: (times) => Math.min(100 * times, 1_000),
       lazyConnect: false,
+      // Commands of requests in flight together share one write to the socket.
+      enableAutoPipelining: true,
       ...(settings.tls ? { tls: {} } : {}),
     };
     this.redis = new modules.Redis(settings.url, redisOptions) as ScriptClient;
@@ -223,50 +225,74 @@ export class RedisCoordinator implements RequestGate {
 
   async acquire(since: number, deadline: number): Promise<() => void> {
     if (!this.available) return noRelease;
-    const rateKey = 'all';
-    for (;;) {
-      try {
-        await this.limiter.consume(rateKey, 1);
-        break;
-      } catch (outcome) {
-        if (outcome instanceof Error || !this.available) return noRelease;
-        const wait = (outcome as RateLimiterRes).msBeforeNext + Math.random() * 3;
-        this.checkDeadline(since, deadline, wait);
-        await sleep(wait);
-      }
-    }
     const holder = `${this.holderId}-${Math.random().toString(36).slice(2)}`;
     const semaphore = this.key('running');
+    const release = (): void => {
+      this.redis.zrem(semaphore, holder).catch(() => undefined);
+    };
+    let rated = false;
+    let slotted = false;
+    /** A check that failed (Redis went away mid-way) counts as passed: the local limit holds. */
+    let slotFailed = false;
     for (;;) {
-      let taken: unknown;
-      try {
-        taken = await this.redis.cwSemaphore(
-          semaphore,
-          this.options.concurrency,
-          this.options.attemptMs,
-          holder,
-        );
-      } catch (err) {
-        this.options.log?.(
-          'debug',
-          `${this.description}: concurrency check failed: ${(err as Error).message}`,
-        );
+      // Both asked at once, in one round trip; a permit already had is kept while the other waits.
+      const [rate, slot] = await Promise.allSettled([
+        rated ? Promise.resolve() : this.limiter.consume('all', 1),
+        slotted
+          ? Promise.resolve(1)
+          : this.redis.cwSemaphore(
+              semaphore,
+              this.options.concurrency,
+              this.options.attemptMs,
+              holder,
+            ),
+      ]);
+      let wait = 0;
+      if (!rated) {
+        if (rate.status === 'fulfilled' || rate.reason instanceof Error) rated = true;
+        else wait = (rate.reason as RateLimiterRes).msBeforeNext + Math.random() * 3;
+      }
+      if (!slotted) {
+        if (slot.status === 'rejected') {
+          this.options.log?.(
+            'debug',
+            `${this.description}: concurrency check failed: ${(slot.reason as Error).message}`,
+          );
+          slotted = true;
+          slotFailed = true;
+        } else if (slot.value === 1) {
+          slotted = true;
+        } else {
+          wait = Math.max(wait, 2 + Math.random() * 4);
+        }
+      }
+      if (rated && slotted) break;
+      if (!this.available) {
+        if (slotted && !slotFailed) release();
         return noRelease;
       }
-      if (taken === 1) break;
-      const wait = 2 + Math.random() * 4;
+      // A slot held while waiting for the rate would keep others off the wire: give it back.
+      if (slotted && !rated) {
+        if (!slotFailed) release();
+        slotted = false;
+        slotFailed = false;
+      }
       this.checkDeadline(since, deadline, wait);
       await sleep(wait);
     }
+    const done = slotFailed ? noRelease : release;
     // Another instance's 429 may have arrived while this one waited for its permits.
     const paused = this.pausedUntil - Date.now();
     if (paused > 0) {
-      this.checkDeadline(since, deadline, paused);
+      try {
+        this.checkDeadline(since, deadline, paused);
+      } catch (err) {
+        done();
+        throw err;
+      }
       await sleep(paused);
     }
-    return () => {
-      this.redis.zrem(semaphore, holder).catch(() => undefined);
-    };
+    return done;
   }
 
   pause(ms: number): void {
