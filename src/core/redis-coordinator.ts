@@ -341,7 +341,9 @@ export class RedisCoordinator implements RequestGate {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.setAvailable(false);
+    // Closing is not an outage: nobody is told Redis went away.
+    this.availabilityListeners.clear();
+    this.isAvailable = false;
     await Promise.all(
       [this.redis.quit(), this.subscriber.quit()].map((p) => p.catch(() => undefined)),
     );
