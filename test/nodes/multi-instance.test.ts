@@ -442,6 +442,49 @@ describe('several Node-RED instances coordinated through Redis', function () {
     }
   });
 
+  it('the poll leader hangs mid-drain: another takes over, and the woken one sends nothing more', async () => {
+    const big = await startSimulator({ seedSize: { tickets: 10_000 } });
+    const collector = await startCollector();
+    try {
+      big.faults.add({
+        kind: 'slow',
+        delayMs: 150,
+        count: Infinity,
+        match: { path: '/service/tickets' },
+      });
+      const nodes = await Promise.all([nodeRed(), nodeRed()]);
+      for (const [index, node] of nodes.entries()) {
+        await node.deploy(pollFlow(big, collector.url, index));
+      }
+      await waitFor('three pages', () => collector.pages.length >= 3, 30_000);
+      const leader = collector.pages[0].instance;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const hungAt = Date.now();
+      nodes[leader].signal('SIGSTOP');
+      await waitFor(
+        'the other instance to take over',
+        () => collector.pages.some((page) => page.at > hungAt),
+        15_000,
+      );
+      // It wakes up in the middle of its poll, with a page on its way: it must not send it.
+      nodes[leader].signal('SIGCONT');
+      const ids = () => collector.pages.flatMap((page) => page.ids);
+      await waitFor('every change', () => new Set(ids()).size >= 10_000, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const all = ids();
+      assert.equal(new Set(all).size, 10_000, '0 lost');
+      assert.equal(all.length, 10_000, '0 sent twice');
+      assert.ok(
+        collector.pages.every((page) => page.instance !== leader || page.at < hungAt),
+        'the instance that hung sent nothing after it woke up',
+      );
+    } finally {
+      await Promise.all(started.splice(0).map((node) => node.stop()));
+      await collector.stop();
+      await big.stop();
+    }
+  });
+
   it('Redis restarted mid-run: requests go on, polls pause and say so, then resume by themselves', async () => {
     const ownRedis = await startRedisServer({ persist: true });
     const collector = await startCollector();
