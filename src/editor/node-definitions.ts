@@ -18,6 +18,7 @@ import {
   validateOpenapiPath,
   validateParams,
   validatePublicUrl,
+  validateRedisEnv,
   validateSince,
 } from './validators';
 
@@ -49,6 +50,7 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     maxWait: { validate: numberInRange(CONNECTION_RANGES.maxWait) },
     maxQueue: { validate: numberInRange(CONNECTION_RANGES.maxQueue) },
     leaseTime: { validate: numberInRange(CONNECTION_RANGES.leaseTime) },
+    redisEnv: { validate: validateRedisEnv },
     openapiPath: { validate: validateOpenapiPath },
   },
   request: {
