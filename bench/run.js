@@ -53,6 +53,10 @@ const BENCHMARKS = [
   { name: 'queue', about: 'a connection through a 429 outage: waits and backlog drain' },
   { name: 'editor', about: 'the editor in Chromium: the picker and the conditions builder' },
   { name: 'change-tracking', about: 'watched-field snapshot: memory, stored size, diff time' },
+  {
+    name: 'coordination',
+    about: 'a connection coordinated through Redis: added latency, throughput, poll takeover',
+  },
 ];
 
 /** The known benchmarks in their order, then any other bench/*.bench.ts in name order. */

@@ -20,8 +20,22 @@ export interface DeliveryIdentity {
   lastUpdated?: string;
 }
 
+export const DEFAULT_DEDUPE_WINDOW_MS = 600_000;
+
 export function bodyDigest(body: Buffer | string): string {
   return createHash('sha256').update(body).digest('base64');
+}
+
+/**
+ * The keys a delivery is known by: its exact bytes, and when it names them its record, action
+ * and `lastUpdated` (a record saved twice in one second is announced twice with other bytes).
+ */
+export function deliveryKeys(body: Buffer | string, identity: DeliveryIdentity = {}): string[] {
+  const keys = [`body:${bodyDigest(body)}`];
+  if (identity.id !== undefined && identity.action && identity.lastUpdated) {
+    keys.push(`record:${identity.id}:${identity.action}:${identity.lastUpdated}`);
+  }
+  return keys;
 }
 
 export class DeliveryDeduplicator {
@@ -32,7 +46,7 @@ export class DeliveryDeduplicator {
   private readonly now: () => number;
 
   constructor(options: DeliveryDeduplicatorOptions = {}) {
-    this.windowMs = options.windowMs ?? 600_000;
+    this.windowMs = options.windowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
     this.maxEntries = options.maxEntries ?? 5_000;
     this.now = options.now ?? Date.now;
   }
@@ -44,10 +58,7 @@ export class DeliveryDeduplicator {
   firstTime(body: Buffer | string, identity: DeliveryIdentity = {}): boolean {
     const now = this.now();
     this.expire(now);
-    const keys = [`body:${bodyDigest(body)}`];
-    if (identity.id !== undefined && identity.action && identity.lastUpdated) {
-      keys.push(`record:${identity.id}:${identity.action}:${identity.lastUpdated}`);
-    }
+    const keys = deliveryKeys(body, identity);
     if (keys.some((key) => this.seen.has(key))) return false;
     for (const key of keys) this.seen.set(key, now);
     while (this.seen.size > this.maxEntries) {

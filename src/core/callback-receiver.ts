@@ -4,7 +4,12 @@
  * deliveries already seen. The answer says which HTTP status to send and, when accepted, what
  * was delivered.
  */
-import { DeliveryDeduplicator } from './callback-dedup';
+import {
+  DEFAULT_DEDUPE_WINDOW_MS,
+  DeliveryDeduplicator,
+  deliveryKeys,
+  type DeliveryIdentity,
+} from './callback-dedup';
 import { parseCallbackDelivery, type CallbackDelivery } from './callback-payload';
 import {
   isTrustedKeyUrl,
@@ -38,6 +43,12 @@ export interface CallbackReceiverOptions {
   keys?: Omit<SigningKeyCacheOptions, 'now'>;
   dedupeWindowMs?: number;
   dedupeMaxEntries?: number;
+  /**
+   * The repeat window shared with other instances: true the first time any of them offers one
+   * of these keys within the window; undefined when it cannot say (then this instance's own
+   * window decides).
+   */
+  sharedFirstTime?: (keys: string[], windowMs: number) => Promise<boolean | undefined>;
   now?: () => number;
 }
 
@@ -100,11 +111,17 @@ export class CallbackReceiver {
         return refuse(403, 'bad-signature', 'the signature does not match the body');
       }
     }
-    const duplicate = !this.seen.firstTime(body, {
+    const identity: DeliveryIdentity = {
       id: delivery.id,
       action: delivery.action,
       lastUpdated: delivery.lastUpdated,
-    });
+    };
+    let duplicate = !this.seen.firstTime(body, identity);
+    const windowMs = this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+    if (!duplicate && this.options.sharedFirstTime && windowMs > 0) {
+      const first = await this.options.sharedFirstTime(deliveryKeys(body, identity), windowMs);
+      duplicate = first === false;
+    }
     return { status: 200, accepted: true, duplicate, delivery };
   }
 }

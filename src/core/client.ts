@@ -14,6 +14,7 @@ import type { ClientLog, ClientSettings, CwResponse, PreparedRequest } from './h
 import { MemberTokenCache, checkMemberIdentifier, type MemberToken } from './member-tokens';
 import { pageThrough, type CwPage, type PagingOptions } from './paging';
 import { LimiterStoppedError, RateLimiter } from './rate-limit';
+import type { RequestGate } from './redis-coordinator';
 import { connectionSecrets, redactError, redactSecrets } from './redaction';
 import { readResponse } from './response-reading';
 import {
@@ -38,6 +39,11 @@ export interface CwClientOptions {
   retryBaseDelayMs?: number;
   /** Longest wait between attempts, Retry-After included. */
   maxRetryDelayMs?: number;
+  /**
+   * The limit shared with other instances (a coordinated connection): each attempt takes its
+   * permit after the local limiter let it go, and a 429 pauses every instance.
+   */
+  gate?: RequestGate;
 }
 
 export interface LimiterStats {
@@ -67,6 +73,7 @@ export class CwClient {
   private readonly limiter: RateLimiter;
   private readonly http: AxiosInstance;
   private closed = false;
+  private readonly stopPauses: () => void;
 
   constructor(settings: ClientSettings, options: CwClientOptions = {}) {
     this.settings = { ...settings, baseUrl: settings.baseUrl.replace(/\/+$/, '') };
@@ -92,6 +99,22 @@ export class CwClient {
     });
 
     const httpAdapter: AxiosAdapter = axios.getAdapter('http');
+    const gate = options.gate;
+    const maxWaitMs = settings.maxWaitMs ?? Infinity;
+    // `since`: when the attempt joined the local queue, so the shared wait counts toward maxWait.
+    const send = gate
+      ? async (config: Parameters<AxiosAdapter>[0], since: number) => {
+          const release = await gate.acquire(since, since + maxWaitMs);
+          try {
+            return await httpAdapter(config);
+          } finally {
+            release();
+          }
+        }
+      : (config: Parameters<AxiosAdapter>[0]) => httpAdapter(config);
+    this.stopPauses = gate
+      ? gate.onPause((ms) => this.limiter.pauseUntil(Date.now() + ms))
+      : () => undefined;
     this.http = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
@@ -101,15 +124,24 @@ export class CwClient {
       transformResponse: [(data: unknown) => data],
       validateStatus: (status) => status >= 200 && status < 300,
       // Every attempt, retries included, waits for the limiter; retries go ahead of new requests.
-      adapter: (config) =>
-        this.limiter.schedule(() => httpAdapter(config), { retry: isRetry(config) }),
+      adapter: (config) => {
+        const since = Date.now();
+        return this.limiter.schedule(() => send(config, since), { retry: isRetry(config) });
+      },
     });
     installRetryPolicy(this.http, {
       retries: settings.retries,
       baseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
       maxDelayMs: options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS,
       baseUrl: this.settings.baseUrl,
-      limiter: this.limiter,
+      limiter: gate
+        ? {
+            pauseUntil: (until) => {
+              this.limiter.pauseUntil(until);
+              gate.pause(until - Date.now());
+            },
+          }
+        : this.limiter,
       log: this.log,
       isClosed: () => this.closed,
     });
@@ -209,6 +241,7 @@ export class CwClient {
     if (this.closed) return;
     this.closed = true;
     this.memberTokens.clear();
+    this.stopPauses();
     this.limiter.stop();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();

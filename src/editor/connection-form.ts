@@ -39,6 +39,18 @@ export function prepareConnectionForm(node: ConnectionNode): void {
       RED.tray.resize();
     })
     .trigger('change');
+  ensureSelectValue(`${PREFIX}redisUrlFrom`, CONNECTION_DEFAULTS.redisUrlFrom);
+  const showRedis = (): void => {
+    const on = field('coordinate').prop('checked') === true;
+    const fromEnv = field('redisUrlFrom').val() !== 'credential';
+    $('.cw-redis-row').toggle(on);
+    $('.cw-redis-env-row').toggle(on && fromEnv);
+    $('.cw-redis-url-row').toggle(on && !fromEnv);
+    RED.tray.resize();
+  };
+  field('coordinate').on('change', showRedis);
+  field('redisUrlFrom').on('change', showRedis);
+  showRedis();
   $('#node-config-cw-test').on('click', (event) => {
     event.preventDefault();
     testConnection(node);

@@ -27,6 +27,7 @@ import {
   validateOpenapiPath,
   validateParams,
   validatePublicUrl,
+  validateRedisEnv,
   validateSince,
 } from './validators';
 
@@ -57,6 +58,8 @@ const RULES: { [Kind in NodeKind]: Rules<Kind> } = {
     rateLimit: { validate: numberInRange(CONNECTION_RANGES.rateLimit) },
     maxWait: { validate: numberInRange(CONNECTION_RANGES.maxWait) },
     maxQueue: { validate: numberInRange(CONNECTION_RANGES.maxQueue) },
+    leaseTime: { validate: numberInRange(CONNECTION_RANGES.leaseTime) },
+    redisEnv: { validate: validateRedisEnv },
     openapiPath: { validate: validateOpenapiPath },
   },
   request: {

@@ -183,6 +183,14 @@ export function validateOpenapiPath(
   return source !== 'file' || !isBlank(value) ? true : 'openapiPath: needed for a file document';
 }
 
+/** Empty (the default variable) or an environment variable name such as CW_REDIS_URL. */
+export function validateRedisEnv(value: unknown, _options?: ValidatorOptions): Validity {
+  if (isBlank(value)) return true;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(value).trim())
+    ? true
+    : 'redisEnv: not an environment variable name';
+}
+
 /** While a dialog is open, a sibling field's value comes from its input, not the saved node. */
 /** A board, status or company id, needed by every level except Owner. */
 export function validateObjectId(

@@ -135,6 +135,21 @@ const requestCustomFieldsAndActAs: MigrationStep = {
   }),
 };
 
+/**
+ * Connection 4: coordination of several instances through Redis. Connections saved before
+ * coordinated nothing, and keep doing so.
+ */
+const connectionCoordination: MigrationStep = {
+  to: 4,
+  up: (config) => ({
+    coordinate: false,
+    redisUrlFrom: 'env',
+    redisEnv: 'CW_REDIS_URL',
+    leaseTime: 15,
+    ...config,
+  }),
+};
+
 /** Poll 2 and callback 2: custom field values on messages, off as before. */
 const customFieldValuesOff: MigrationStep = {
   to: 2,
@@ -160,7 +175,12 @@ const requestForwardOnly: MigrationStep = {
 };
 
 export const MIGRATIONS: Record<NodeKind, readonly MigrationStep[]> = {
-  connection: [fromUnversioned('connection'), connectionQueueBounds, connectionImpersonation],
+  connection: [
+    fromUnversioned('connection'),
+    connectionQueueBounds,
+    connectionImpersonation,
+    connectionCoordination,
+  ],
   request: [fromUnversioned('request'), requestCustomFieldsAndActAs, requestForwardOnly],
   poll: [fromUnversioned('poll'), customFieldValuesOff, pollWatchedFields],
   callback: [fromUnversioned('callback'), customFieldValuesOff, callbackWatchedFields],

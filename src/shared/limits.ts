@@ -31,6 +31,7 @@ export const CONNECTION_RANGES = {
   rateLimit: { min: 1, max: 60000, integer: true, unit: 'requests a minute' },
   maxWait: { min: 1, max: 3600, integer: false, unit: 'seconds' },
   maxQueue: { min: 1, max: 100000, integer: true, unit: 'requests' },
+  leaseTime: { min: 2, max: 30, integer: false, unit: 'seconds' },
 } as const satisfies Record<string, NumberRange>;
 
 /** Seconds per poll interval unit. */

@@ -31,7 +31,7 @@ export type NodeTypeName = (typeof NODE_TYPES)[NodeKind];
 
 /** The version of each node type's saved configuration that this package writes. */
 export const CONFIG_VERSIONS = {
-  connection: 3,
+  connection: 4,
   request: 3,
   poll: 3,
   callback: 3,
@@ -74,6 +74,14 @@ export interface ConnectionConfig extends VersionedConfig {
   openapiPath?: string;
   /** Requests may act as a member (`msg.cw.actAs`) with that member's token; off by default. */
   allowImpersonation?: boolean;
+  /** Share the rate limit, the poll leader and the callback repeat window with other instances through Redis. */
+  coordinate?: boolean;
+  /** Where the Redis URL comes from: an environment variable (`redisEnv`) or the `redisUrl` credential. */
+  redisUrlFrom?: 'env' | 'credential';
+  /** The environment variable holding the Redis URL (`redis://host:6379`, `rediss://` for TLS). */
+  redisEnv?: string;
+  /** Seconds a poll node's leadership lasts without renewal: another instance takes over after it. */
+  leaseTime?: number | string;
 }
 
 /**
@@ -100,12 +108,20 @@ export const CONNECTION_DEFAULTS = {
   openapiSource: 'bundled',
   openapiPath: '',
   allowImpersonation: false,
+  coordinate: false,
+  redisUrlFrom: 'env',
+  redisEnv: 'CW_REDIS_URL',
+  leaseTime: 15,
 } as const satisfies ConnectionConfig;
 
 export interface ConnectionCredentials {
   publicKey?: string;
   privateKey?: string;
   clientId?: string;
+  /** The Redis URL when `redisUrlFrom` is `credential`; may carry the password. */
+  redisUrl?: string;
+  /** The Redis password, when the URL does not carry one. */
+  redisPassword?: string;
 }
 
 export interface RequestConfig extends VersionedConfig {

@@ -6,6 +6,8 @@ import type { FaultKind } from './faults';
 export interface RequestLogEntry {
   /** When the request arrived, by the simulator's clock (ISO). */
   time: string;
+  /** When it arrived, in epoch milliseconds of the real clock (for measuring request rates). */
+  receivedAt: number;
   method: string;
   /** The full request path, without the query. */
   path: string;
@@ -58,6 +60,7 @@ export function logRequest(
 ): RequestLogEntry {
   const entry: RequestLogEntry = {
     time: request.time,
+    receivedAt: Date.now(),
     method: request.method,
     path: request.pathname,
     query: queryObject(request.params),

@@ -35,6 +35,8 @@ export interface NodeRedProcessOptions {
   httpNodeRoot?: string;
   /** More settings, as JavaScript object properties (`httpNodeMiddleware: ...,`). */
   extraSettings?: string;
+  /** Environment variables added to the process's. */
+  env?: Record<string, string>;
 }
 
 /** One message of the editor's websocket (`/comms`). */
@@ -59,6 +61,8 @@ export interface NodeRedProcess {
   deploy(flow: unknown[], token?: string): Promise<void>;
   /** Opens the editor's websocket, authenticates (with a token when adminAuth is on), subscribes. */
   openComms(token: string | undefined, topics: string[]): Promise<CommsSession>;
+  /** Sends a signal (SIGKILL: dies at once, nothing closed; SIGSTOP: hangs); resolves once sent. */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -154,7 +158,7 @@ export async function startNodeRedProcess(
       [redJs, '--userDir', userDir, '--port', String(port), '--settings', settingsFile],
       {
         cwd: userDir,
-        env: withoutNodeOptions(process.env),
+        env: { ...withoutNodeOptions(process.env), ...options.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -260,9 +264,14 @@ export async function startNodeRedProcess(
       });
       return { messages, close: () => socket.close() };
     },
+    signal(signal) {
+      if (running.exitCode === null && running.signalCode === null) running.kill(signal);
+    },
     async stop() {
-      if (running.exitCode === null) {
+      if (running.exitCode === null && running.signalCode === null) {
         const exited = new Promise((resolve) => running.once('exit', resolve));
+        // A hung (stopped) process must run again to stop.
+        running.kill('SIGCONT');
         // Node-RED stops its flows (closing nodes) on SIGINT, as after Ctrl-C.
         running.kill('SIGINT');
         const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);

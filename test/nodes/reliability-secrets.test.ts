@@ -34,6 +34,7 @@ import {
   type Spy,
 } from '../helpers/node-red-harness';
 import { startNodeRedProcess, type NodeRedProcess } from '../helpers/node-red-process';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { formatTable, type TableRow } from '../helpers/results-table';
 
 const COMPANY = 'msp';
@@ -43,12 +44,23 @@ const CLIENT_ID = '5ec7e7c1-1d00-4bad-a11e-5ecc0ffee000';
 /** Keys a user mistyped are secrets too. */
 const WRONG_PRIVATE_KEY = 'PRIVwrongSECRET789';
 const WRONG_PUBLIC_KEY = 'PUBwrongSECRET000';
+/** A coordinated connection's Redis password, as a credential and (a wrong one) in the URL. */
+const REDIS_PASSWORD = 'REDISpwSECRET321';
+const WRONG_REDIS_PASSWORD = 'REDISwrongSECRET654';
 
 const base64 = (text: string): string => Buffer.from(text).toString('base64');
 
 /** Every spelling of every secret that must never be seen. */
 const FORBIDDEN: { label: string; text: string }[] = (() => {
-  const raw = [PUBLIC_KEY, PRIVATE_KEY, CLIENT_ID, WRONG_PRIVATE_KEY, WRONG_PUBLIC_KEY];
+  const raw = [
+    PUBLIC_KEY,
+    PRIVATE_KEY,
+    CLIENT_ID,
+    WRONG_PRIVATE_KEY,
+    WRONG_PUBLIC_KEY,
+    REDIS_PASSWORD,
+    WRONG_REDIS_PASSWORD,
+  ];
   const forms = new Map<string, string>();
   for (const secret of raw) {
     forms.set(secret, secret);
@@ -474,6 +486,7 @@ describe('reliability: secrets', function () {
 
   describe('in a Node-RED process with adminAuth', () => {
     let nodeRed: NodeRedProcess;
+    let redis: RedisServer;
     let adminToken = '';
     let viewerToken = '';
     const answers: unknown[] = [];
@@ -501,6 +514,7 @@ describe('reliability: secrets', function () {
 
     before(async function () {
       this.timeout(60_000);
+      redis = await startRedisServer({ password: REDIS_PASSWORD });
       nodeRed = await startNodeRedProcess({
         credentialSecret: 'a test credential secret',
         users: [
@@ -514,12 +528,34 @@ describe('reliability: secrets', function () {
 
     after(async () => {
       await nodeRed?.stop();
+      await redis?.stop();
     });
+
+    /** Coordinated connections: the password as a credential, and a wrong one in the URL. */
+    function redisNodes(): FlowNode[] {
+      const url = `redis://127.0.0.1:${redis.port}`;
+      return [
+        {
+          ...connection('conn-redis', { coordinate: true, redisUrlFrom: 'credential' }),
+          credentials: { ...GOOD_CREDENTIALS, redisUrl: url, redisPassword: REDIS_PASSWORD },
+        },
+        {
+          ...connection('conn-redis-wrong', { coordinate: true, redisUrlFrom: 'credential' }),
+          credentials: {
+            ...GOOD_CREDENTIALS,
+            redisUrl: `redis://:${WRONG_REDIS_PASSWORD}@127.0.0.1:${redis.port}`,
+          },
+        },
+        request('redis-read', 'conn-redis', { operationId: 'getSystemInfo' }),
+        request('redis-wrong', 'conn-redis-wrong', { operationId: 'getSystemInfo' }),
+      ];
+    }
 
     it('deploys a flow whose connections carry the keys, and exports it without them', async () => {
       const flow = secretsFlow().map((node) =>
         CREDENTIALS[node.id] ? { ...node, credentials: CREDENTIALS[node.id] } : node,
       );
+      flow.push(...redisNodes());
       flow.push({
         id: 'trigger-read',
         type: 'inject',
@@ -535,6 +571,8 @@ describe('reliability: secrets', function () {
         ['trigger-missing', 'read'],
         ['trigger-wrong-key', 'wrong-key'],
         ['trigger-return', 'return-failure'],
+        ['trigger-redis', 'redis-read'],
+        ['trigger-redis-wrong', 'redis-wrong'],
       ]) {
         flow.push({
           id,
@@ -563,6 +601,15 @@ describe('reliability: secrets', function () {
       assert.equal(good.credentials, undefined, 'without its credentials');
       assertNoSecrets('exported flows (GET /flows)', [exported.text]);
 
+      const redisCredentials = await call(
+        'GET',
+        '/credentials/connectwise-connection/conn-redis',
+        adminToken,
+      );
+      assert.equal(redisCredentials.status, 200);
+      assert.match(redisCredentials.text, /"has_redisPassword":true/);
+      assertNoSecrets('credentials endpoint (Redis)', [redisCredentials.text]);
+
       const credentials = await call(
         'GET',
         '/credentials/connectwise-connection/conn-good',
@@ -573,6 +620,8 @@ describe('reliability: secrets', function () {
         has_publicKey: true,
         has_privateKey: true,
         has_clientId: true,
+        has_redisUrl: false,
+        has_redisPassword: false,
       });
       assertNoSecrets('credentials endpoint', [credentials.text]);
 
@@ -644,6 +693,8 @@ describe('reliability: secrets', function () {
           'trigger-missing',
           'trigger-wrong-key',
           'trigger-return',
+          'trigger-redis',
+          'trigger-redis-wrong',
         ]) {
           const before = comms.messages.filter((message) => message.topic === 'debug').length;
           const fired = await call('POST', `/inject/${inject}`, adminToken, {});
@@ -668,6 +719,11 @@ describe('reliability: secrets', function () {
       assertNoSecrets('editor websocket: node statuses', statuses);
       assertNoSecrets('admin API answers (process)', answers);
       await settle(100);
+      assert.match(
+        nodeRed.output(),
+        /redis 127\.0\.0\.1:\d+ is unavailable/,
+        'the wrong Redis password was met and logged',
+      );
       assertNoSecrets('Node-RED output (trace level)', [nodeRed.output()]);
     });
   });

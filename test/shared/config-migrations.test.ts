@@ -118,9 +118,28 @@ describe('node configuration versions', () => {
       maxQueue: 50,
     });
     assert.equal(from, 2);
-    assert.equal(config.version, 3);
+    assert.equal(config.version, 4);
     assert.equal(config.allowImpersonation, false);
     assert.equal(config.maxQueue, 50);
+  });
+
+  it('keeps a connection saved before coordination existed to itself (no Redis)', () => {
+    const { config, from } = migrateConfig<Record<string, unknown>>('connection', {
+      version: 3,
+      site: 'na',
+      companyId: 'msp',
+      maxWait: 20,
+      maxQueue: 50,
+      allowImpersonation: true,
+    });
+    assert.equal(from, 3);
+    assert.equal(config.version, 4);
+    assert.equal(config.coordinate, false, 'coordination stays off');
+    assert.equal(config.redisUrlFrom, 'env');
+    assert.equal(config.redisEnv, 'CW_REDIS_URL');
+    assert.equal(config.leaseTime, 15);
+    assert.equal(config.maxQueue, 50, 'settings it had are kept');
+    assert.equal(config.allowImpersonation, true, 'settings it had are kept');
   });
 
   it('reads poll and callback nodes saved before custom field values as sending none', () => {

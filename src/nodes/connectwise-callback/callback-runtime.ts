@@ -36,6 +36,11 @@ import {
 import { afterDelivery } from '../connectwise-poll/change-output';
 import type { CallbackContext } from '../connectwise-poll/context-watermark';
 import { CallbackChanges } from './callback-changes';
+import {
+  CALLBACK_WITHOUT_REDIS,
+  followCoordination,
+  type CoordinatedConnection,
+} from '../coordination-status';
 import { addDeliveryRoute, type HttpNodeApp } from './callback-route';
 import type { CallbackSettings } from './callback-settings';
 import { BodyTooLargeError, readRawBody, tapRawBodies, type HttpServer } from './raw-body';
@@ -49,7 +54,7 @@ const SAFETY_NET_FIRST_DELAY_MS = 1000;
 const REFUSAL_ANSWERS = { 400: 'bad request', 403: 'forbidden', 503: 'try again later' } as const;
 
 /** What the callback node uses of its connection. */
-export interface CallbackConnection {
+export interface CallbackConnection extends CoordinatedConnection {
   getClient(): Promise<CwClient>;
 }
 
@@ -132,6 +137,7 @@ export class CallbackRuntime {
   private readonly changes: CallbackChanges | undefined;
   /** Set when ConnectWise had disabled the callback and this node activated it again. */
   private reactivated = false;
+  private unfollow: () => void = () => undefined;
 
   /** Serves the endpoint at once; throws (nothing served) when it cannot be served. */
   constructor(private readonly options: CallbackRuntimeOptions) {
@@ -151,6 +157,14 @@ export class CallbackRuntime {
           ),
       },
       dedupeWindowMs: settings.dedupeWindowMs,
+      // Instances behind one URL share the window: a delivery any of them saw is a repeat.
+      sharedFirstTime: async (keys, windowMs) => {
+        const coordinator = await connection.getCoordinator?.();
+        return coordinator?.firstTime(
+          keys.map((key) => `callback:${node.id}:${key}`),
+          windowMs,
+        );
+      },
     });
     this.refusals = new NoticeThrottle((text) => node.warn(text));
     if (settings.tracking !== undefined || settings.safetyNetMs > 0) {
@@ -173,6 +187,7 @@ export class CallbackRuntime {
   start(): void {
     this.registerNow();
     this.changes?.start(SAFETY_NET_FIRST_DELAY_MS);
+    this.unfollow = followCoordination(this.node, this.connection, CALLBACK_WITHOUT_REDIS);
   }
 
   /** An input message: reads the registration back now and runs the safety-net poll now. */
@@ -205,6 +220,7 @@ export class CallbackRuntime {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.cancelReport();
+    this.unfollow();
     this.stopEndpoint();
     await this.registering;
     await this.changes?.close();

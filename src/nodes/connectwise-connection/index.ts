@@ -15,6 +15,8 @@ import {
   resolveSiteOrigin,
 } from '../../core/connection-settings';
 import { CwError, isCwError } from '../../core/errors';
+import type { RedisCoordinator } from '../../core/redis-coordinator';
+import { coordinationPrefix, resolveRedisSettings } from '../../core/redis-settings';
 import { migrateConfig } from '../../shared/config-migrations';
 import {
   NODE_TYPES,
@@ -39,8 +41,15 @@ export interface ConnectionNode extends Node<ConnectionCredentials> {
   getCatalog(): Catalog;
   readonly returnFailures: boolean;
   readonly removeNulls: boolean;
+  /** True when the connection coordinates with other instances through Redis. */
+  readonly coordinated: boolean;
   /** Host and company, for status text and messages; never a secret. */
   describe(): string;
+  /**
+   * The coordination with other instances through Redis, created with the client; undefined
+   * when the connection does not coordinate (then nothing of Redis is loaded).
+   */
+  getCoordinator(): Promise<RedisCoordinator | undefined>;
 }
 
 const registeredApps = new WeakSet<object>();
@@ -105,6 +114,7 @@ export default function registerConnection(RED: NodeAPI): void {
   function ConnectionNodeConstructor(this: ConnectionNode, saved: ConnectionNodeDef): void {
     RED.nodes.createNode(this, saved);
     let clientPromise: Promise<CwClient> | undefined;
+    let coordinator: RedisCoordinator | undefined;
     let closed = false;
     let config: ConnectionNodeDef = saved;
     /** A configuration this release cannot read: every node using the connection is told. */
@@ -141,18 +151,45 @@ export default function registerConnection(RED: NodeAPI): void {
         const codebase = await discoverCodebase(origin, settings.companyId, settings.timeoutMs);
         settings = { ...settings, baseUrl: baseUrlFor(origin, codebase) };
       }
+      const log = (level: 'debug' | 'warn', message: string): void =>
+        level === 'warn' ? this.warn(message) : this.debug(message);
+      let redis;
+      try {
+        redis = resolveRedisSettings(
+          config,
+          this.credentials ?? {},
+          process.env,
+          coordinationPrefix(settings.baseUrl, settings.companyId, settings.publicKey),
+        );
+      } catch (err) {
+        throw asConfigError(err);
+      }
+      if (redis && !coordinator) {
+        // Loaded only for a coordinated connection, with its first use.
+        const { RedisCoordinator } = await import('../../core/redis-coordinator');
+        coordinator = await RedisCoordinator.connect(redis, {
+          ratePerMinute: settings.ratePerMinute,
+          concurrency: settings.concurrency,
+          attemptMs: settings.timeoutMs + 5_000,
+          log,
+        });
+        // The first requests wait briefly for Redis rather than go out on the local limit.
+        await coordinator.whenAvailable(2_000);
+      }
       // The HTTP stack is loaded with the first client, not with Node-RED's start-up.
       const { CwClient } = await import('../../core/client');
-      const client = new CwClient(settings, {
-        log: (level, message) => (level === 'warn' ? this.warn(message) : this.debug(message)),
-      });
-      if (closed) client.close();
+      const client = new CwClient(settings, { log, gate: coordinator });
+      if (closed) {
+        client.close();
+        void coordinator?.close();
+      }
       return client;
     };
 
     Object.defineProperties(this, {
       returnFailures: { value: config.returnFailures === true, enumerable: true },
       removeNulls: { value: config.removeNulls !== false, enumerable: true },
+      coordinated: { value: config.coordinate === true, enumerable: true },
     });
 
     this.getClient = () => {
@@ -177,6 +214,12 @@ export default function registerConnection(RED: NodeAPI): void {
 
     this.describe = () => describeConnection(config);
 
+    this.getCoordinator = async () => {
+      if (config.coordinate !== true) return undefined;
+      await this.getClient();
+      return coordinator;
+    };
+
     this.on('close', (done: () => void) => {
       closed = true;
       const pending = clientPromise;
@@ -187,16 +230,22 @@ export default function registerConnection(RED: NodeAPI): void {
         const finish = done;
         done = () => void running.stop().then(finish, finish);
       }
+      const stopCoordinator = (): void => {
+        const ending = coordinator;
+        coordinator = undefined;
+        if (!ending) done();
+        else void ending.close().then(done, done);
+      };
       if (!pending) {
-        done();
+        stopCoordinator();
         return;
       }
       pending.then(
         (client) => {
           client.close();
-          done();
+          stopCoordinator();
         },
-        () => done(),
+        () => stopCoordinator(),
       );
     });
   }
@@ -209,6 +258,8 @@ export default function registerConnection(RED: NodeAPI): void {
         publicKey: { type: 'password' },
         privateKey: { type: 'password' },
         clientId: { type: 'password' },
+        redisUrl: { type: 'password' },
+        redisPassword: { type: 'password' },
       },
     },
   );

@@ -17,6 +17,8 @@ import {
 import { readBaseline } from '../../core/change-baseline';
 import { ChangeTracker } from '../../core/change-tracker';
 import { inputError } from '../../core/errors';
+import { LeaseLostError, PollLease, type LeaseState } from '../../core/poll-lease';
+import type { RedisCoordinator } from '../../core/redis-coordinator';
 import {
   asError,
   reportBackgroundFailure,
@@ -36,11 +38,20 @@ import {
   type RequestSender,
 } from './list-source';
 import { FIRST_POLL_DELAY_MS, type PollSettings } from './poll-settings';
+import { RedisWatermarkStore } from './redis-watermark';
 
 /** What the poll node needs from its connection node. */
 export interface PollConnection {
   getClient(): Promise<RequestSender>;
   getCatalog(): OperationLookup | Promise<OperationLookup>;
+  /** True for a connection coordinated through Redis: one instance polls, by lease. */
+  readonly coordinated?: boolean;
+  getCoordinator?(): Promise<RedisCoordinator | undefined>;
+}
+
+/** How often a coordinated poll node renews its lease, or asks whether it is free: at most 1 s. */
+export function leaseCheckMs(leaseMs: number): number {
+  return Math.min(1000, Math.floor(leaseMs / 3));
 }
 
 export interface PollRunnerOptions {
@@ -92,6 +103,11 @@ export class PollRunner {
   private storedRevision = -1;
   /** Set when nothing was stored: the first save reads the watched fields' values first. */
   private baselinePending = false;
+  /** A coordinated connection's lease of this node, once known; undefined: not coordinated. */
+  private leasing: Promise<PollLease | undefined> | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  /** The last standby or paused status shown, so the lease check does not repeat it. */
+  private shownState: LeaseState | undefined;
 
   constructor(private readonly options: PollRunnerOptions) {
     const { node, settings, connection } = options;
@@ -99,11 +115,19 @@ export class PollRunner {
       node.context() as unknown as CallbackContext,
       settings.operationId,
     );
+    // Coordinated: in Redis, written with the lease's fencing token; else in the node's context.
+    const watermarks = async (): Promise<ContextWatermarkStore | RedisWatermarkStore> => {
+      const lease = await this.leaseOf();
+      return lease ? new RedisWatermarkStore(lease, settings.operationId) : context;
+    };
     // The poller is the only writer of the watermark, and writes nothing once the node closed.
     // The snapshot travels with the watermark: read in the same get, written in the same set.
     const store: WatermarkStore = {
       load: async () => {
-        const stored = await context.load();
+        const active = await watermarks();
+        const stored = await active.load();
+        // In Redis, another instance may have polled since: its snapshot is the one to go on.
+        if (active instanceof RedisWatermarkStore) this.storedRevision = -1;
         this.resumeTracker(stored);
         return stored;
       },
@@ -117,7 +141,7 @@ export class PollRunner {
           if (this.closed) throw new PollAbandonedError();
         }
         const revision = tracker?.revision ?? -1;
-        await this.persist(context, watermark, tracker?.toStored());
+        await this.persist(await watermarks(), watermark, tracker?.toStored());
         if (tracker === this.tracker) this.storedRevision = revision;
       },
     };
@@ -152,8 +176,8 @@ export class PollRunner {
 
   /** Checks the operation, then schedules the first poll. */
   start(): void {
-    const { node, persistentContext } = this.options;
-    if (!persistentContext) {
+    const { node, persistentContext, connection } = this.options;
+    if (!persistentContext && connection.coordinated !== true) {
       node.log(
         'the watermark is kept in memory context: after a restart this node starts again as on ' +
           'first deploy; configure a persistent contextStorage to resume where it stopped',
@@ -162,6 +186,7 @@ export class PollRunner {
     this.polling.then(
       () => {
         if (this.queued === 0 && this.timer === undefined) this.schedule(FIRST_POLL_DELAY_MS);
+        if (connection.coordinated === true) this.tendLease();
       },
       (err: unknown) => {
         this.unusable = true;
@@ -182,8 +207,12 @@ export class PollRunner {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelTimer();
+    if (this.leaseTimer !== undefined) clearTimeout(this.leaseTimer);
     this.cancelReport();
     await this.saving;
+    // Given up at once, so another instance takes over without waiting for it to run out.
+    const lease = await this.leaseOf().catch(() => undefined);
+    await lease?.release();
     this.options.node.status({});
   }
 
@@ -226,6 +255,14 @@ export class PollRunner {
       // Fails before anything is sent when the connection cannot be used.
       await connection.getClient();
       if (this.closed) return undefined;
+      const lease = await this.leaseOf();
+      if (lease) {
+        const state = await lease.hold();
+        if (state === 'other' || state === 'unavailable') {
+          this.showLeaseState(state);
+          return undefined;
+        }
+      }
       source.useValues(values);
       const output = createChangeOutput(
         settings.output,
@@ -237,11 +274,26 @@ export class PollRunner {
         },
         () => this.tracker,
       );
-      const result: PollResult = await poller.poll(output, { ifBusy: 'wait' });
+      // A holder whose lease may have run out delivers nothing more: another may have taken over.
+      const sink = lease
+        ? {
+            accept: (changes: Parameters<typeof output.accept>[0], watermark: Watermark) => {
+              if (!lease.held) throw new LeaseLostError();
+              return output.accept(changes, watermark);
+            },
+            flush: () => (lease.held ? output.flush() : Promise.resolve(undefined)),
+          }
+        : output;
+      const result: PollResult = await poller.poll(sink, { ifBusy: 'wait' });
+      this.shownState = undefined;
       if (!this.closed) node.status(this.success(result, output.sent));
       return undefined;
     } catch (err) {
       if (this.closed || err instanceof PollAbandonedError) return undefined;
+      if (err instanceof LeaseLostError) {
+        this.showLeaseState('other');
+        return undefined;
+      }
       node.status(this.failure(err));
       return asError(err);
     }
@@ -277,8 +329,74 @@ export class PollRunner {
     );
   }
 
+  /** The lease of this node on a coordinated connection; undefined when not coordinated. */
+  private leaseOf(): Promise<PollLease | undefined> {
+    const { connection, node } = this.options;
+    if (connection.coordinated !== true || !connection.getCoordinator) {
+      return Promise.resolve(undefined);
+    }
+    if (!this.leasing) {
+      const leasing = connection
+        .getCoordinator()
+        .then((coordinator) => (coordinator ? new PollLease(coordinator, node.id) : undefined));
+      this.leasing = leasing;
+      // A connection that failed to start is tried again on the next poll.
+      leasing.catch(() => {
+        if (this.leasing === leasing) this.leasing = undefined;
+      });
+    }
+    return this.leasing;
+  }
+
+  /**
+   * Renews the lease while this instance holds it, and asks for it while another does: when it
+   * becomes this instance's (the holder stopped, hung, or Redis came back), it polls at once.
+   */
+  private tendLease(): void {
+    if (this.closed || this.unusable) return;
+    const next = (ms: number): void => {
+      if (this.closed) return;
+      this.leaseTimer = setTimeout(() => this.tendLease(), ms);
+    };
+    this.leaseOf().then(
+      async (lease) => {
+        if (!lease) return;
+        const state = await lease.hold();
+        if (this.closed) return;
+        if (state === 'taken' && this.queued === 0) {
+          this.cancelTimer();
+          void this.enqueue(undefined).then((err) => {
+            if (err) this.reportFailure(err);
+          });
+        } else if ((state === 'other' || state === 'unavailable') && this.queued === 0) {
+          this.showLeaseState(state);
+        }
+        next(leaseCheckMs(lease.leaseMs));
+      },
+      () => next(1000),
+    );
+  }
+
+  private showLeaseState(state: 'other' | 'unavailable'): void {
+    if (this.closed || this.shownState === state) return;
+    this.shownState = state;
+    this.options.node.status(
+      state === 'other'
+        ? {
+            fill: 'grey',
+            shape: 'ring',
+            text: `standby: another instance polls · ${clockTime(new Date())}`,
+          }
+        : {
+            fill: 'yellow',
+            shape: 'ring',
+            text: `paused: Redis unavailable · ${clockTime(new Date())}`,
+          },
+    );
+  }
+
   private persist(
-    store: ContextWatermarkStore,
+    store: ContextWatermarkStore | RedisWatermarkStore,
     watermark: Watermark,
     snapshot: ReturnType<ChangeTracker['toStored']> | undefined,
   ): Promise<void> {

@@ -17,6 +17,7 @@ import {
   reportFailure,
   shortErrorText,
 } from '../node-status';
+import { followCoordination, REQUEST_WITHOUT_REDIS } from '../coordination-status';
 import { currentConfig } from '../saved-config';
 import { RequestRuntime } from './request-runtime';
 
@@ -33,10 +34,12 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, saved);
     let runtime: RequestRuntime | undefined;
     let setupError: Error | undefined;
+    let unfollow: () => void = () => undefined;
     try {
       const config = currentConfig<RequestNodeDef>('request', this, saved);
       const connection = findConnection<ConnectionNode>(RED, config.connection);
       runtime = new RequestRuntime(RED, this, config, connection);
+      unfollow = followCoordination(this, connection, REQUEST_WITHOUT_REDIS);
     } catch (err) {
       // Each message answers the same error, so Catch nodes get it with the message.
       setupError = asError(err);
@@ -49,6 +52,7 @@ export default function register(RED: NodeAPI): void {
     });
 
     this.on('close', () => {
+      unfollow();
       runtime?.close();
       this.status({});
     });

@@ -35,6 +35,11 @@ import {
   type DoneFunction,
   type SendFunction,
 } from '../node-status';
+import {
+  coordinationDown,
+  REQUEST_WITHOUT_REDIS,
+  type CoordinatedConnection,
+} from '../coordination-status';
 import { evaluateParameterRows, evaluateTypedInput } from '../typed-inputs';
 import {
   readOverrides,
@@ -52,7 +57,11 @@ import {
 } from './response-messages';
 
 /** The parts of the connection node the request node uses. */
-export type RequestConnection = Pick<ConnectionNode, 'getClient' | 'getCatalog' | 'returnFailures'>;
+export type RequestConnection = Pick<
+  ConnectionNode,
+  'getClient' | 'getCatalog' | 'returnFailures'
+> &
+  CoordinatedConnection;
 
 interface Exchange {
   msg: NodeMessageInFlow;
@@ -111,6 +120,10 @@ export class RequestRuntime {
       const { queued } = client.limiterStats;
       this.node.status(busyStatus(queued > 0 ? `requesting · ${queued} waiting` : 'requesting'));
       await this.run(client, prepared, exchange);
+      // Answered, but on this instance's own limit: say so while Redis is away.
+      if (await coordinationDown(connection)) {
+        this.node.status({ fill: 'yellow', shape: 'ring', text: REQUEST_WITHOUT_REDIS });
+      }
     } catch (err) {
       if (prepared && this.shouldReturnFailure(err)) {
         this.sendFailure(prepared.op, err, exchange);

@@ -1,0 +1,174 @@
+/**
+ * What coordinating a connection through Redis costs, against a real redis-server on loopback:
+ * the latency it adds per request (shared rate limit and shared concurrency, one round trip each)
+ * at one request at a time, the throughput with 16 in flight against the same client with its
+ * local limiter only, and how long a poll node's takeover takes after the instance holding its
+ * lease stops (the lease runs out, then a standby's next check takes it).
+ *
+ *   npx tsx bench/coordination.bench.ts [--quick] [--json]
+ */
+import { CwClient } from '../src/core/client';
+import type { ClientSettings } from '../src/core/http-types';
+import { PollLease } from '../src/core/poll-lease';
+import { RedisCoordinator } from '../src/core/redis-coordinator';
+import { coordinationPrefix, type RedisSettings } from '../src/core/redis-settings';
+import { leaseCheckMs } from '../src/nodes/connectwise-poll/poll-runner';
+import { startSimulator } from '../src/simulator';
+import { startRedisServer } from '../test/helpers/redis-server';
+import { benchArgs, figureOf, report, runBench, type Figure } from './lib/figures';
+
+const args = benchArgs();
+const RUNS = 3;
+const SEQUENTIAL_REQUESTS = args.quick ? 300 : 1000;
+const PARALLEL_REQUESTS = args.quick ? 1500 : 4000;
+const WORKERS = 16;
+const LEASE_MS = 3000;
+const FAILOVERS = args.quick ? 2 : 3;
+
+type Send = () => Promise<unknown>;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function latencyP50(send: Send, count: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const started = process.hrtime.bigint();
+    await send();
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return percentile(
+    samples.sort((a, b) => a - b),
+    50,
+  );
+}
+
+async function throughput(send: Send, count: number): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (next < count) {
+        next += 1;
+        await send();
+      }
+    }),
+  );
+  return count / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** From the moment the holder stops renewing to the moment a standby checking as poll nodes do holds it. */
+async function failover(redis: RedisSettings): Promise<number> {
+  const options = { ratePerMinute: 600, concurrency: 4, attemptMs: 10_000 };
+  const holder = await RedisCoordinator.connect(redis, options);
+  const standby = await RedisCoordinator.connect(redis, options);
+  await Promise.all([holder.whenAvailable(5000), standby.whenAvailable(5000)]);
+  const name = `bench-${Date.now()}`;
+  const held = new PollLease(holder, name);
+  const waiting = new PollLease(standby, name);
+  if ((await held.hold()) !== 'taken') throw new Error('the first instance did not get the lease');
+  // The holder renews as a poll node does, then stops without giving the lease up (killed).
+  await new Promise((resolve) => setTimeout(resolve, leaseCheckMs(LEASE_MS)));
+  await held.hold();
+  const stoppedAt = Date.now();
+  await holder.close();
+  for (;;) {
+    const state = await waiting.hold();
+    if (state === 'taken') break;
+    await new Promise((resolve) => setTimeout(resolve, leaseCheckMs(LEASE_MS)));
+  }
+  const took = Date.now() - stoppedAt;
+  await waiting.release();
+  await standby.close();
+  return took;
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const [sim, server] = await Promise.all([startSimulator(), startRedisServer()]);
+  const settings: ClientSettings = {
+    baseUrl: sim.baseUrl(),
+    ...sim.credentials,
+    timeoutMs: 30_000,
+    retries: 3,
+    concurrency: WORKERS,
+    ratePerMinute: 1_000_000,
+    removeNulls: false,
+  };
+  const redis: RedisSettings = {
+    url: server.url,
+    tls: false,
+    prefix: coordinationPrefix(settings.baseUrl, settings.companyId, settings.publicKey),
+    leaseMs: LEASE_MS,
+  };
+  const coordinator = await RedisCoordinator.connect(redis, {
+    ratePerMinute: settings.ratePerMinute,
+    concurrency: settings.concurrency,
+    attemptMs: settings.timeoutMs + 5000,
+  });
+  await coordinator.whenAvailable(5000);
+  const local = new CwClient(settings);
+  const shared = new CwClient(settings, { gate: coordinator });
+  const sends: Record<'local' | 'shared', Send> = {
+    local: () => local.request({ method: 'get', path: '/system/info' }),
+    shared: () => shared.request({ method: 'get', path: '/system/info' }),
+  };
+  const results = {
+    local: { p50: [] as number[], rps: [] as number[] },
+    shared: { p50: [] as number[], rps: [] as number[] },
+  };
+  for (const send of Object.values(sends)) await latencyP50(send, 300);
+  for (let run = 0; run < RUNS; run += 1) {
+    const order = (run % 2 === 0 ? ['local', 'shared'] : ['shared', 'local']) as (
+      'local' | 'shared'
+    )[];
+    for (const name of order)
+      results[name].p50.push(await latencyP50(sends[name], SEQUENTIAL_REQUESTS));
+    for (const name of order)
+      results[name].rps.push(await throughput(sends[name], PARALLEL_REQUESTS));
+  }
+  local.close();
+  shared.close();
+  await coordinator.close();
+  const failovers: number[] = [];
+  for (let run = 0; run < FAILOVERS; run += 1) failovers.push(await failover(redis));
+  await Promise.all([sim.stop(), server.stop()]);
+
+  const added = results.shared.p50.map((p50, index) => p50 - results.local.p50[index]);
+  const figures: Figure[] = [
+    figureOf('added latency p50, c=1: coordinated vs local limiter', 'ms', added, {
+      target: '<= 0.5 ms',
+      meets: (median) => median <= 0.5,
+    }),
+    figureOf('latency p50, c=1: coordinated', 'ms', results.shared.p50, {
+      baseline: { name: 'local limiter', values: results.local.p50 },
+    }),
+    figureOf(`throughput, c=${WORKERS}: coordinated`, 'req/s', results.shared.rps, {
+      baseline: { name: 'local limiter', values: results.local.rps },
+      target: 'ratio >= 0.90',
+      meets: (_median, ratio) => (ratio ?? 0) >= 0.9,
+    }),
+    figureOf(
+      `poll takeover after the holder stops, lease ${LEASE_MS / 1000} s`,
+      's',
+      failovers.map((ms) => ms / 1000),
+      {
+        target: `<= lease + 1 s = ${LEASE_MS / 1000 + 1} s`,
+        meets: (median) => median <= LEASE_MS / 1000 + 1,
+      },
+    ),
+  ];
+  report(
+    'coordination',
+    args,
+    startedAt,
+    [
+      `GET /system/info against the simulator in the same process, CwClient with its local limiter only against the same client coordinated through redis-server on loopback (rate-limiter-flexible's RateLimiterRedis and the shared concurrency script, asked together: one round trip per attempt, and the slot given back after), ${RUNS} runs in alternating order`,
+      `takeover: a holder renewing its lease as poll nodes do (every ${leaseCheckMs(LEASE_MS)} ms) stops without giving it up; a standby asks at the same interval; ${FAILOVERS} runs`,
+    ],
+    figures,
+  );
+}
+
+runBench(main);
