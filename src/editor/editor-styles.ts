@@ -49,7 +49,7 @@ export function installStyles(): void {
 .cw-picker-tree.red-ui-treeList-container { overflow-x: hidden; overflow-y: auto; contain: strict; }
 .cw-picker-tree:focus { outline: none; }
 .cw-picker-canvas { position: relative; }
-.cw-picker-row.red-ui-treeList-label { position: absolute; left: 0; right: 0; height: ${PICKER_ROW_HEIGHT}px; padding-top: 0; padding-bottom: 0; box-sizing: border-box; overflow: hidden; white-space: nowrap; }
+.cw-picker-row.red-ui-treeList-label { position: absolute; left: 0; right: 0; height: ${PICKER_ROW_HEIGHT}px; padding-top: 0; padding-bottom: 0; box-sizing: border-box; overflow: hidden; white-space: nowrap; contain: strict; }
 .cw-picker-row .red-ui-treeList-sublabel-text { line-height: ${PICKER_ROW_HEIGHT}px; }
 .cw-picker-row .cw-op { flex: 1 1 auto; }
 .cw-picker-message { position: absolute; top: 10px; left: 10px; right: 10px; color: var(--red-ui-secondary-text-color, #888); font-style: italic; }

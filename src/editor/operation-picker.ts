@@ -18,7 +18,7 @@ import {
 /** Height of every row in pixels (the styles give the rows exactly this height). */
 export const PICKER_ROW_HEIGHT = 28;
 /** Rows built above and below the scrolled window, so a quick scroll shows no blank edge. */
-const OVERSCAN_ROWS = 6;
+const OVERSCAN_ROWS = 3;
 /** Indentation per level of the tree in pixels. */
 const INDENT_PX = 16;
 /** Frames to wait for the dialog to lay the list out before scrolling to the chosen operation. */
@@ -88,6 +88,11 @@ function prepareIndex(index: CatalogIndex): PreparedIndex {
   return prepared;
 }
 
+/** Runs after the next paint, so what is already on screen shows first. */
+function afterPaint(run: () => void): void {
+  requestAnimationFrame(() => setTimeout(run, 0));
+}
+
 export class OperationPicker {
   readonly element: JQuery;
   private readonly list: HTMLElement;
@@ -115,6 +120,8 @@ export class OperationPicker {
   /** The row the keyboard is on, by line key. */
   private activeKey: string | undefined;
   private selectedId: string | undefined;
+  /** Bumped by every index or error shown, so rows scheduled for an older one are dropped. */
+  private indexGeneration = 0;
   /** Bumped by every reveal, so a scroll waiting for layout is dropped by a newer one. */
   private revealGeneration = 0;
 
@@ -169,9 +176,14 @@ export class OperationPicker {
     // Per picker, since a search counts its matches in the groups.
     this.tree = buildTree(this.entries);
     this.renderSelected();
-    this.message.hide();
     this.appliedQuery = this.searchText();
-    this.refresh();
+    // The rows wait for the dialog to be painted: the search box is usable before them.
+    const generation = ++this.indexGeneration;
+    afterPaint(() => {
+      if (generation !== this.indexGeneration) return;
+      this.message.hide();
+      this.refresh();
+    });
   }
 
   /** Marks an operation as the chosen one (without calling onPick) and reveals it. */
@@ -190,6 +202,7 @@ export class OperationPicker {
   }
 
   showError(text: string): void {
+    this.indexGeneration++;
     this.entries = [];
     this.tree = emptyTree();
     this.lines = [];
@@ -280,9 +293,13 @@ export class OperationPicker {
     }
     this.lines = lines;
     this.canvas.style.height = `${lines.length * PICKER_ROW_HEIGHT}px`;
-    // Every row is drawn again: counts, open marks and positions may all have changed.
-    for (const row of this.rendered.values()) row.remove();
-    this.rendered.clear();
+  }
+
+  /** What a row shows; a row already built for a line is kept while this stays the same. */
+  private signature(line: Line, index: number): string {
+    if (line.kind === 'operation') return `${index}`;
+    const count = this.filtering ? line.group.matches : line.group.total;
+    return `${index} ${this.isOpen(line.group) ? 'open' : 'closed'} ${count}`;
   }
 
   /** Builds the rows inside the scrolled window and removes the others. */
@@ -292,18 +309,23 @@ export class OperationPicker {
       this.lines.length,
       Math.ceil((this.scrollTop + this.height) / PICKER_ROW_HEIGHT) + OVERSCAN_ROWS,
     );
-    const wanted = new Map<string, number>();
-    for (let index = first; index < last; index++) wanted.set(this.lines[index].key, index);
+    const wanted = new Map<string, string>();
+    for (let index = first; index < last; index++) {
+      wanted.set(this.lines[index].key, this.signature(this.lines[index], index));
+    }
+    // Rows that still show the same thing stay: fewer new elements, less style work per key.
     for (const [key, row] of this.rendered) {
-      if (wanted.has(key)) continue;
+      if (wanted.get(key) === row.dataset.signature) continue;
       row.remove();
       this.rendered.delete(key);
     }
     const added: HTMLElement[] = [];
-    for (const [key, index] of wanted) {
-      if (this.rendered.has(key)) continue;
-      const row = this.lineElement(this.lines[index], index);
-      this.rendered.set(key, row);
+    for (let index = first; index < last; index++) {
+      const line = this.lines[index];
+      if (this.rendered.has(line.key)) continue;
+      const row = this.lineElement(line, index);
+      row.dataset.signature = wanted.get(line.key);
+      this.rendered.set(line.key, row);
       added.push(row);
     }
     if (added.length > 0) this.canvas.append(...added);
