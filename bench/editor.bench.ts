@@ -21,6 +21,7 @@ import { benchArgs, figureOf, percentileOf, report, runBench, type Figure } from
 
 const args = benchArgs();
 const OPENS = args.quick ? 3 : 7;
+const KEY_ROUNDS = args.quick ? 1 : 3;
 const QUERIES = args.quick
   ? ['post ticket', 'ticket notes']
   : ['post ticket', 'ticket notes', 'getServiceTickets', 'company contacts', 'time entries'];
@@ -32,7 +33,7 @@ interface Probes {
   filterTimings(
     queries: string[],
     msBetweenKeys: number,
-  ): Promise<{ handler: number[]; shown: number[] }>;
+  ): Promise<{ handler: number[]; laidOut: number[]; shown: number[] }>;
   closeDialogs(): Promise<void>;
 }
 
@@ -149,15 +150,32 @@ async function main(): Promise<void> {
       requestOpens.push(await timeDialog(page, 'bench.tickets', PICKER_READY));
       injectOpens.push(await timeDialog(page, 'bench.inject', '#node-input-name'));
     }
+    const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
     await page.evaluate(
       (ready) =>
         (globalThis as unknown as PageWindow).cwE2E.openDialogTimed('bench.tickets', ready),
       '.cw-picker-search input',
     );
-    const keys = await page.evaluate(
-      (queries) => (globalThis as unknown as PageWindow).cwE2E.filterTimings(queries, 20),
-      QUERIES,
-    );
+    // Rounds of the same typing: the p95 of each round, so one round slowed by the other work of
+    // a shared machine shows as the spread rather than as the figure.
+    type Round = { handler: number[]; laidOut: number[]; shown: number[] };
+    const rounds: Round[] = [];
+    for (let round = 0; round < KEY_ROUNDS; round++) {
+      rounds.push(
+        await page.evaluate(
+          (queries) => (globalThis as unknown as PageWindow).cwE2E.filterTimings(queries, 20),
+          QUERIES,
+        ),
+      );
+    }
+    const all = (pick: (round: Round) => number[]): number[] => rounds.flatMap(pick);
+    const p95s = (pick: (round: Round) => number[]): number[] =>
+      rounds.map((round) => percentileOf(sorted(pick(round)), 95));
+    const keys = {
+      handler: all((round) => round.handler),
+      laidOut: all((round) => round.laidOut),
+      shown: all((round) => round.shown),
+    };
     await page.evaluate(() => (globalThis as unknown as PageWindow).cwE2E.closeDialogs());
 
     // The first open fetches the fields: not counted.
@@ -168,7 +186,6 @@ async function main(): Promise<void> {
     await timeBuilder(page, 'bench.tickets');
     for (let i = 0; i < OPENS; i++) ticketBuilder.push(await timeBuilder(page, 'bench.tickets'));
 
-    const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
     const figures: Figure[] = [
       figureOf('request dialog open -> picker usable', 'ms', requestOpens, {
         baseline: { name: 'inject dialog', values: injectOpens },
@@ -181,17 +198,35 @@ async function main(): Promise<void> {
       figureOf(
         'keystroke -> rows filtered (input handler), p95',
         'ms',
-        [percentileOf(sorted(keys.handler), 95)],
+        p95s((round) => round.handler),
         { target: '<= 16 ms', meets: (p95) => p95 <= 16 },
       ),
-      figureOf('keystroke -> groups built, next frame, p25–p75', 'ms', keys.shown, {
-        quartiles: true,
-      }),
       figureOf(
-        'keystroke -> groups built, next frame, p95',
+        'keystroke -> results rendered (styles and layout done), p25–p75',
         'ms',
-        [percentileOf(sorted(keys.shown), 95)],
+        keys.laidOut,
+        {
+          quartiles: true,
+        },
+      ),
+      figureOf(
+        'keystroke -> results rendered (styles and layout done), p95',
+        'ms',
+        p95s((round) => round.laidOut),
         { target: '<= 16 ms', meets: (p95) => p95 <= 16 },
+      ),
+      figureOf(
+        'keystroke -> next frame starts (adds the wait for the display), p25–p75',
+        'ms',
+        keys.shown,
+        {
+          quartiles: true,
+        },
+      ),
+      figureOf(
+        'keystroke -> next frame starts (adds the wait for the display), p95',
+        'ms',
+        p95s((round) => round.shown),
       ),
       figureOf(
         `builder open, largest list (${largest.schema}, ${largest.fields} fields)`,
@@ -210,7 +245,7 @@ async function main(): Promise<void> {
       startedAt,
       [
         `headless Chromium (${(await browser.version()) || 'system'}), Node-RED ${nodeRed.version}, ${getCatalog().index().operationCount} operations in the picker`,
-        `${OPENS} dialog opens each after a first one that fetches; ${keys.handler.length} keystrokes over ${QUERIES.map((q) => `"${q}"`).join(', ')}, 20 ms apart`,
+        `${OPENS} dialog opens each after a first one that fetches; ${KEY_ROUNDS} rounds of ${rounds[0].handler.length} keystrokes (p95: median and spread of the rounds' p95) over ${QUERIES.map((q) => `"${q}"`).join(', ')}, 20 ms apart`,
         `builder: click on "Build conditions" to the next frame with its rows and fields shown, on ${largest.operationId}`,
       ],
       figures,

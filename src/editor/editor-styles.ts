@@ -3,6 +3,8 @@
  * variables (they exist in 4.1 and 5.0, light and dark), so the forms follow whichever theme the
  * editor shows; the few hues of our own are mixed with the theme's text colour.
  */
+import { PICKER_ROW_HEIGHT } from './operation-picker';
+
 const STYLE_ID = 'cw-manage-editor-styles';
 
 /** A method's hue in the picker: GET green, POST blue, PUT amber, PATCH purple, DELETE red. */
@@ -44,6 +46,14 @@ export function installStyles(): void {
 .cw-picker-search { margin-bottom: 4px; }
 .cw-picker-search .red-ui-searchBox-container { width: 100%; }
 .cw-picker-tree { position: relative; border: 1px solid var(--red-ui-secondary-border-color, #ccc); border-radius: 4px; }
+.cw-picker-tree.red-ui-treeList-container { overflow-x: hidden; overflow-y: auto; contain: strict; }
+.cw-picker-tree:focus { outline: none; }
+.cw-picker-canvas { position: relative; }
+.cw-picker-row.red-ui-treeList-label { position: absolute; left: 0; right: 0; height: ${PICKER_ROW_HEIGHT}px; padding-top: 0; padding-bottom: 0; box-sizing: border-box; overflow: hidden; white-space: nowrap; contain: strict; }
+.cw-picker-row .red-ui-treeList-sublabel-text { line-height: ${PICKER_ROW_HEIGHT}px; }
+.cw-picker-row .cw-op { flex: 1 1 auto; }
+/* On the darker background of the keyboard's or the mouse's row (4.1: #888 on #e6e6e6 is 2.8:1). */
+.cw-picker-row.focus .cw-op-summary, .cw-picker-row:hover .cw-op-summary { color: var(--red-ui-list-item-color, #555); }
 .cw-picker-message { position: absolute; top: 10px; left: 10px; right: 10px; color: var(--red-ui-secondary-text-color, #888); font-style: italic; }
 .cw-picker-message.cw-picker-error { color: var(--red-ui-text-color-error, #d6615f); font-style: normal; }
 .cw-op { display: inline-flex; gap: 6px; min-width: 0; max-width: 100%; overflow: hidden; white-space: nowrap; align-items: baseline; }

@@ -1,13 +1,10 @@
 /**
- * The operation picker: a search box over a treeList grouped module -> tag -> operation. Groups
- * are built only when opened (`deferBuild`), so the ~3,000 rows cost nothing until shown. A
- * search hides and shows rows itself rather than through the treeList's filter: that one toggles
- * each built row with jQuery show/hide, which reads computed styles row by row and costs tens of
- * milliseconds a keystroke once a few hundred rows exist, and it opens every group with a match.
- *
- * The tree is built after the dialog has been painted, and the groups a search opens are opened a
- * few per frame, top first, so neither opening the dialog nor a keystroke waits for rows that are
- * not on screen yet.
+ * The operation picker: a search box over a list grouped module -> tag -> operation. The list is
+ * virtualised: every row has the same height and only the rows inside the scrolled window (and a
+ * few around it) exist in the DOM, so a keystroke filters the 3,000 operations and redraws a
+ * screenful of rows however many groups the search opens, and opening the dialog builds one
+ * screenful too. Group headers are rows of the list; the rows take Node-RED's treeList classes,
+ * so they look (hover, selection, focus, light and dark themes) as the editor's other trees do.
  */
 import type { CatalogIndex, OperationSummary } from '../shared/catalog-types';
 import {
@@ -18,14 +15,14 @@ import {
   readableSummary,
 } from './operation-search';
 
-/** Up to this many matches every matching group is opened, so every matching row shows. */
-const OPEN_ALL_LIMIT = 150;
-/** Up to this many matching tags the modules open (showing the tags with their counts). */
-const OPEN_MODULES_TAG_LIMIT = 40;
-/** Time per frame spent opening the groups of a search; the rest follow in the next frames. */
-const OPEN_BUDGET_MS = 6;
-/** Frames to wait for a module to build the tag a search wants open before giving up on it. */
-const OPEN_WAIT_FRAMES = 120;
+/** Height of every row in pixels (the styles give the rows exactly this height). */
+export const PICKER_ROW_HEIGHT = 28;
+/** Rows built above and below the scrolled window, so a quick scroll shows no blank edge. */
+const OVERSCAN_ROWS = 3;
+/** Indentation per level of the tree in pixels. */
+const INDENT_PX = 16;
+/** Frames to wait for the dialog to lay the list out before scrolling to the chosen operation. */
+const LAYOUT_WAIT_FRAMES = 180;
 const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete'];
 
 export interface OperationPickerLabels {
@@ -40,59 +37,37 @@ export interface OperationPickerLabels {
 export interface OperationPickerOptions {
   labels: OperationPickerLabels;
   onPick: (operation: OperationSummary) => void;
-  /** Height of the tree in pixels. */
+  /** Height of the list in pixels. */
   height?: number;
 }
 
-/** A row of the tree whose DOM is created the first time the treeList shows it. */
-class OperationRow implements TreeListItem {
-  readonly id: string;
-  selected?: boolean;
-  /** Whether the current search matches it. */
-  matched = true;
-  /** Set by the treeList when it takes the row. */
-  treeList?: TreeListItem['treeList'];
-  private built?: HTMLElement | JQuery;
-
-  constructor(
-    readonly entry: SearchableOperation,
-    readonly tag: GroupItem,
-  ) {
-    this.id = rowId(entry.operation.operationId);
-  }
-
-  get operation(): OperationSummary {
-    return this.entry.operation;
-  }
-
-  get element(): HTMLElement | JQuery {
-    if (!this.built) this.built = operationElement(this.entry.operation);
-    return this.built;
-  }
-
-  set element(value: HTMLElement | JQuery) {
-    this.built = value;
-  }
-}
-
-interface GroupItem extends TreeListItem {
+interface Group {
+  key: string;
   label: string;
-  /** Tags of a module, rows of a tag. */
-  members: TreeListItem[];
+  depth: number;
+  /** The module's tags; empty for a tag. */
+  tags: Group[];
+  /** The tag's operations, in display order; empty for a module. */
+  entries: SearchableOperation[];
   total: number;
   /** Matches of the current search. */
   matches: number;
-  module?: GroupItem;
+  module?: Group;
 }
+
+/** One row of the list: a group header or an operation. */
+type Line =
+  | { kind: 'group'; key: string; group: Group }
+  | { kind: 'operation'; key: string; entry: SearchableOperation; tag: Group };
 
 interface Tree {
-  modules: GroupItem[];
-  tags: GroupItem[];
-  rows: OperationRow[];
-  rowsById: Map<string, OperationRow>;
+  modules: Group[];
+  tags: Group[];
+  /** The tag of every operation. */
+  tagOf: Map<string, Group>;
 }
 
-/** What an index needs for searching, kept for the editor session (indexes are cached too). */
+/** What an index needs for searching and showing, kept for the editor session. */
 interface PreparedIndex {
   entries: SearchableOperation[];
   operationsById: Map<string, OperationSummary>;
@@ -120,30 +95,42 @@ function afterPaint(run: () => void): void {
 
 export class OperationPicker {
   readonly element: JQuery;
-  private readonly treeElement: JQuery;
+  private readonly list: HTMLElement;
+  private readonly canvas: HTMLElement;
   private readonly search: JQuery;
   private readonly message: JQuery;
   private readonly selectedLine: JQuery;
+  private readonly height: number;
   private tree: Tree = emptyTree();
   private entries: readonly SearchableOperation[] = [];
   private operationsById = new Map<string, OperationSummary>();
-  /** Bumped by every index or error shown, so a tree build scheduled for an older one is dropped. */
-  private indexGeneration = 0;
-  /** Groups a search still has to open, in display order, and frames spent waiting on the first. */
-  private openQueue: GroupItem[] = [];
-  private openWaits = 0;
-  private openScheduled = false;
-  private selectedId: string | undefined;
-  private appliedQuery = '';
+  /** Whether each operation (by id) matches the current search. */
+  private matched = new Set<string>();
   private filtering = false;
-  /** Bumped by every search, so group openings scheduled for an older one are dropped. */
-  private searchGeneration = 0;
+  private appliedQuery = '';
+  /** Groups open without a search: the way to the chosen operation, and what the user opened. */
+  private readonly openGroups = new Set<string>();
+  /** Groups the user closed during the current search (a search opens every matching group). */
+  private closedInSearch = new Set<string>();
+  private lines: Line[] = [];
+  /** The list's scroll position, as last set or scrolled to. */
+  private scrollTop = 0;
+  /** Rows now in the DOM, by line key. */
+  private rendered = new Map<string, HTMLElement>();
+  /** The row the keyboard is on, by line key. */
+  private activeKey: string | undefined;
+  private selectedId: string | undefined;
+  /** Bumped by every index or error shown, so rows scheduled for an older one are dropped. */
+  private indexGeneration = 0;
+  /** Bumped by every reveal, so a scroll waiting for layout is dropped by a newer one. */
+  private revealGeneration = 0;
 
   constructor(
     container: JQuery,
     private readonly options: OperationPickerOptions,
   ) {
     const labels = options.labels;
+    this.height = options.height ?? 260;
     this.element = $('<div class="cw-picker"></div>').appendTo(container);
     this.selectedLine = $('<div class="cw-picker-selected"></div>').appendTo(this.element);
     const searchRow = $('<div class="cw-picker-search"></div>').appendTo(this.element);
@@ -156,18 +143,27 @@ export class OperationPicker {
     this.search.on('keydown', (event) => {
       if (event.key === 'ArrowDown') {
         event.preventDefault();
-        this.treeElement.trigger('focus');
+        this.focusList();
       } else if (event.key === 'Enter') {
         this.pickSingleMatch();
       }
     });
-    this.treeElement = $('<div class="cw-picker-tree"></div>')
-      .css({ height: `${options.height ?? 260}px` })
-      .appendTo(this.element)
-      .treeList({ data: [] });
-    this.message = $('<div class="cw-picker-message"></div>').appendTo(this.treeElement);
-    const onRow = (_event: unknown, item?: TreeListItem): void => this.onRow(item);
-    this.treeElement.on('treelistselect', onRow).on('treelistconfirm', onRow);
+    this.list = document.createElement('div');
+    this.list.className = 'cw-picker-tree red-ui-treeList-container';
+    this.list.tabIndex = 0;
+    this.list.setAttribute('role', 'tree');
+    this.list.style.height = `${this.height}px`;
+    this.canvas = document.createElement('div');
+    this.canvas.className = 'cw-picker-canvas';
+    this.list.append(this.canvas);
+    this.element.append(this.list);
+    this.message = $('<div class="cw-picker-message"></div>').appendTo(this.list);
+    this.list.addEventListener('scroll', () => {
+      this.scrollTop = this.list.scrollTop;
+      this.render();
+    });
+    this.list.addEventListener('click', (event) => this.onClick(event));
+    this.list.addEventListener('keydown', (event) => this.onKey(event));
     this.showMessage(labels.loading);
     this.renderSelected();
   }
@@ -177,29 +173,17 @@ export class OperationPicker {
     const prepared = prepareIndex(index);
     this.entries = prepared.entries;
     this.operationsById = prepared.operationsById;
+    // Per picker, since a search counts its matches in the groups.
+    this.tree = buildTree(this.entries);
     this.renderSelected();
-    // The tree waits for the dialog to be painted: the search box is usable before it.
+    this.appliedQuery = this.searchText();
+    // The rows wait for the dialog to be painted: the search box is usable before them.
     const generation = ++this.indexGeneration;
     afterPaint(() => {
-      if (generation === this.indexGeneration) this.showTree();
+      if (generation !== this.indexGeneration) return;
+      this.message.hide();
+      this.refresh();
     });
-  }
-
-  private showTree(): void {
-    this.tree = buildTree(this.entries, this.selectedId);
-    this.filtering = false;
-    this.treeElement.treeList('data', this.tree.modules);
-    // Rows and tags of groups built later are hidden at build time when they do not match, by
-    // a style write: the treeList's own filter hides with jQuery, which reads styles row by row.
-    const applyVisibility = (item: TreeListItem): boolean => {
-      setShown(item, this.isVisible(item));
-      return true;
-    };
-    for (const group of [...this.tree.modules, ...this.tree.tags]) {
-      if (group.treeList) group.treeList.childFilter = applyVisibility;
-    }
-    this.message.hide();
-    this.refresh();
   }
 
   /** Marks an operation as the chosen one (without calling onPick) and reveals it. */
@@ -219,10 +203,11 @@ export class OperationPicker {
 
   showError(text: string): void {
     this.indexGeneration++;
-    this.openQueue = [];
     this.entries = [];
     this.tree = emptyTree();
-    this.treeElement.treeList('data', []);
+    this.lines = [];
+    this.canvas.style.height = '0px';
+    this.render();
     this.showMessage(text, true);
   }
 
@@ -236,161 +221,321 @@ export class OperationPicker {
     this.refresh();
   }
 
+  /** Filters by the current search, rebuilds the lines and shows the rows on screen. */
   private refresh(): void {
-    const words = queryWords(this.appliedQuery);
-    const total = this.tree.rows.length;
+    const total = this.entries.length;
     if (total === 0) return;
+    const words = queryWords(this.appliedQuery);
     this.filtering = words.length > 0;
-    ++this.searchGeneration;
-    this.openQueue = [];
-    this.openWaits = 0;
+    // A scroll to the chosen operation still waiting for layout is for the list before this.
+    ++this.revealGeneration;
+    this.closedInSearch = new Set();
+    this.matched = new Set();
     for (const group of this.tree.modules) group.matches = 0;
-    for (const group of this.tree.tags) group.matches = 0;
-    let matchCount = 0;
-    for (const row of this.tree.rows) {
-      row.matched = !this.filtering || matchesWords(row.entry.haystack, words);
-      if (!row.matched) continue;
-      matchCount++;
-      row.tag.matches++;
-      if (row.tag.module) row.tag.module.matches++;
+    for (const tag of this.tree.tags) {
+      tag.matches = 0;
+      for (const entry of tag.entries) {
+        if (this.filtering && !matchesWords(entry.haystack, words)) continue;
+        this.matched.add(entry.operation.operationId);
+        tag.matches++;
+      }
+      if (tag.module) tag.module.matches += tag.matches;
     }
-    this.showBuiltRows();
+    const matchCount = this.matched.size;
     if (!this.filtering) {
       this.message.hide();
       this.search.searchBox('count', String(total));
-      this.closeGroups();
+      this.rebuild();
+      this.scrollTo(0);
       this.revealSelection();
       return;
     }
     this.search.searchBox('count', `${matchCount} / ${total}`);
-    if (matchCount === 0) {
-      this.showMessage(this.options.labels.noMatches);
+    if (matchCount === 0) this.showMessage(this.options.labels.noMatches);
+    else this.message.hide();
+    this.rebuild();
+    this.scrollTo(0);
+    this.render();
+  }
+
+  private isOpen(group: Group): boolean {
+    return this.filtering ? !this.closedInSearch.has(group.key) : this.openGroups.has(group.key);
+  }
+
+  private setOpen(group: Group, open: boolean): void {
+    if (this.filtering) {
+      if (open) this.closedInSearch.delete(group.key);
+      else this.closedInSearch.add(group.key);
+    } else if (open) {
+      this.openGroups.add(group.key);
+    } else {
+      this.openGroups.delete(group.key);
+    }
+  }
+
+  /** The rows of the list as the search and the open groups make it. */
+  private rebuild(): void {
+    const lines: Line[] = [];
+    for (const module of this.tree.modules) {
+      if (this.filtering && module.matches === 0) continue;
+      lines.push({ kind: 'group', key: module.key, group: module });
+      if (!this.isOpen(module)) continue;
+      for (const tag of module.tags) {
+        if (this.filtering && tag.matches === 0) continue;
+        lines.push({ kind: 'group', key: tag.key, group: tag });
+        if (!this.isOpen(tag)) continue;
+        for (const entry of tag.entries) {
+          const id = entry.operation.operationId;
+          if (this.filtering && !this.matched.has(id)) continue;
+          lines.push({ kind: 'operation', key: rowId(id), entry, tag });
+        }
+      }
+    }
+    this.lines = lines;
+    this.canvas.style.height = `${lines.length * PICKER_ROW_HEIGHT}px`;
+  }
+
+  /** What a row shows; a row already built for a line is kept while this stays the same. */
+  private signature(line: Line, index: number): string {
+    if (line.kind === 'operation') return `${index}`;
+    const count = this.filtering ? line.group.matches : line.group.total;
+    return `${index} ${this.isOpen(line.group) ? 'open' : 'closed'} ${count}`;
+  }
+
+  /** Builds the rows inside the scrolled window and removes the others. */
+  private render(): void {
+    const first = Math.max(0, Math.floor(this.scrollTop / PICKER_ROW_HEIGHT) - OVERSCAN_ROWS);
+    const last = Math.min(
+      this.lines.length,
+      Math.ceil((this.scrollTop + this.height) / PICKER_ROW_HEIGHT) + OVERSCAN_ROWS,
+    );
+    const wanted = new Map<string, string>();
+    for (let index = first; index < last; index++) {
+      wanted.set(this.lines[index].key, this.signature(this.lines[index], index));
+    }
+    // Rows that still show the same thing stay: fewer new elements, less style work per key.
+    for (const [key, row] of this.rendered) {
+      if (wanted.get(key) === row.dataset.signature) continue;
+      row.remove();
+      this.rendered.delete(key);
+    }
+    const added: HTMLElement[] = [];
+    for (let index = first; index < last; index++) {
+      const line = this.lines[index];
+      if (this.rendered.has(line.key)) continue;
+      const row = this.lineElement(line, index);
+      row.dataset.signature = wanted.get(line.key);
+      this.rendered.set(line.key, row);
+      added.push(row);
+    }
+    if (added.length > 0) this.canvas.append(...added);
+  }
+
+  private lineElement(line: Line, index: number): HTMLElement {
+    const row = document.createElement('div');
+    row.className = 'red-ui-treeList-label cw-picker-row';
+    row.style.top = `${index * PICKER_ROW_HEIGHT}px`;
+    row.dataset.line = line.key;
+    row.setAttribute('role', 'treeitem');
+    if (line.key === this.activeKey) row.classList.add('focus');
+    const icon = document.createElement('span');
+    icon.className = 'red-ui-treeList-icon';
+    if (line.kind === 'group') {
+      const { group } = line;
+      const open = this.isOpen(group);
+      row.classList.add('cw-picker-group');
+      row.setAttribute('aria-expanded', String(open));
+      row.style.paddingLeft = `${group.depth * INDENT_PX}px`;
+      const angle = document.createElement('i');
+      angle.className = open ? 'fa fa-angle-down' : 'fa fa-angle-right';
+      icon.append(angle);
+      const label = document.createElement('span');
+      label.className = 'red-ui-treeList-label-text';
+      label.textContent = group.label;
+      const count = document.createElement('span');
+      count.className = 'red-ui-treeList-sublabel-text';
+      count.textContent = String(this.filtering ? group.matches : group.total);
+      row.append(icon, label, count);
+    } else {
+      if (line.entry.operation.operationId === this.selectedId) row.classList.add('selected');
+      row.style.paddingLeft = `${2 * INDENT_PX}px`;
+      row.append(icon, operationElement(line.entry.operation));
+    }
+    return row;
+  }
+
+  private lineIndex(key: string | undefined): number {
+    return key === undefined ? -1 : this.lines.findIndex((line) => line.key === key);
+  }
+
+  /** Scrolls the list so the line shows; `centre` puts it in the middle (on open). */
+  private scrollToLine(index: number, centre = false): void {
+    if (index < 0) return;
+    const viewport = this.list.clientHeight || this.height;
+    const top = index * PICKER_ROW_HEIGHT;
+    if (centre) {
+      this.scrollTo(Math.max(0, top - (viewport - PICKER_ROW_HEIGHT) / 2));
+    } else if (top < this.scrollTop) {
+      this.scrollTo(top);
+    } else if (top + PICKER_ROW_HEIGHT > this.scrollTop + viewport) {
+      this.scrollTo(top + PICKER_ROW_HEIGHT - viewport);
+    }
+    this.render();
+  }
+
+  /**
+   * Scrolls the list, keeping the position for rendering: reading it back from the DOM would
+   * make the browser lay the page out again in the middle of a keystroke.
+   */
+  private scrollTo(top: number): void {
+    if (top === 0) {
+      if (this.scrollTop !== 0) this.list.scrollTop = 0;
+      this.scrollTop = 0;
       return;
     }
-    this.message.hide();
-    const matchingTags = this.tree.tags.filter((tag) => tag.matches > 0);
-    const openTags = matchCount <= OPEN_ALL_LIMIT;
-    if (!openTags && matchingTags.length > OPEN_MODULES_TAG_LIMIT) return;
-    // In display order: each module, then its matching tags.
-    const toOpen: GroupItem[] = [];
-    for (const module of this.tree.modules) {
-      if (module.matches === 0) continue;
-      toOpen.push(module);
-      if (!openTags) continue;
-      for (const tag of module.members as GroupItem[]) if (tag.matches > 0) toOpen.push(tag);
-    }
-    this.openQueue = toOpen;
-    this.scheduleOpening();
+    this.list.scrollTop = top;
+    // The browser clamps to what the list can scroll (nothing while it is not laid out).
+    this.scrollTop = this.list.scrollTop;
   }
 
-  private scheduleOpening(): void {
-    if (this.openScheduled) return;
-    this.openScheduled = true;
-    requestAnimationFrame(() => {
-      this.openScheduled = false;
-      this.openSome();
-    });
-  }
-
-  /** Opens queued groups for a few milliseconds, top first; the rest in the next frames. */
-  private openSome(): void {
-    const started = performance.now();
-    while (this.openQueue.length > 0) {
-      const group = this.openQueue[0];
-      if (!group.treeList?.container) {
-        // A tag its module has not built yet (the treeList adds a few per task).
-        if (++this.openWaits > OPEN_WAIT_FRAMES) this.openQueue.shift();
-        break;
-      }
-      this.openQueue.shift();
-      this.openWaits = 0;
-      openGroup(group);
-      if (performance.now() - started > OPEN_BUDGET_MS) break;
-    }
-    if (this.openQueue.length > 0) this.scheduleOpening();
-  }
-
-  private isVisible(item: TreeListItem): boolean {
-    if (item instanceof OperationRow) return item.matched;
-    return !this.filtering || (item as GroupItem).matches > 0;
-  }
-
-  /** Shows or hides every row and group the treeList has built, and updates group counts. */
-  private showBuiltRows(): void {
-    for (const module of this.tree.modules) {
-      setShown(module, this.isVisible(module));
-      setSublabel(module, `${this.filtering ? module.matches : module.total}`);
-      if (!module.treeList?.childList) continue;
-      for (const tag of module.members as GroupItem[]) {
-        setShown(tag, this.isVisible(tag));
-        setSublabel(tag, `${this.filtering ? tag.matches : tag.total}`);
-        if (!tag.treeList?.childList) continue;
-        for (const row of tag.members) setShown(row, this.isVisible(row));
-      }
-    }
-  }
-
-  /** Back to the unfiltered tree: groups closed, except the way to the chosen operation. */
-  private closeGroups(): void {
-    const selectedRow = this.selectedRow();
-    const keepOpen = new Set<TreeListItem>();
-    if (selectedRow) {
-      keepOpen.add(selectedRow.tag);
-      if (selectedRow.tag.module) keepOpen.add(selectedRow.tag.module);
-    }
-    for (const group of [...this.tree.tags, ...this.tree.modules]) {
-      if (keepOpen.has(group)) continue;
-      if (group.treeList?.container?.hasClass('expanded')) {
-        group.treeList.collapse();
-        // As when opening: no slide, so the next keystroke's frames are not spent on it.
-        group.treeList.childList?.stop(true, true);
-      } else if (!group.treeList?.container) {
-        // Marked open by a search while its module was closed: it would open when built.
-        group.expanded = false;
-      }
-    }
-  }
-
-  private selectedRow(): OperationRow | undefined {
-    return this.selectedId ? this.tree.rowsById.get(this.selectedId) : undefined;
-  }
-
-  /** Opens the chosen operation's groups, then highlights and scrolls to its row. */
+  /**
+   * Opens the chosen operation's groups and scrolls to its row; while the dialog has not laid
+   * the list out yet (it cannot scroll), tries again in the next frames.
+   */
   private revealSelection(): void {
-    const row = this.selectedRow();
-    if (!row) return;
-    const { tag } = row;
-    if (tag.treeList?.container) {
-      openGroup(tag);
-    } else {
-      // Not built yet: the treeList builds it open, in the same pass as its module.
-      tag.expanded = true;
+    const id = this.selectedId;
+    const tag = id ? this.tree.tagOf.get(id) : undefined;
+    if (!id || !tag) {
+      this.render();
+      return;
     }
-    openGroup(tag.module);
-    const generation = this.searchGeneration;
+    if (!this.filtering) {
+      this.openGroups.add(tag.key);
+      if (tag.module) this.openGroups.add(tag.module.key);
+    }
+    this.rebuild();
+    const key = rowId(id);
+    const generation = ++this.revealGeneration;
     let frames = 0;
-    const highlight = (): void => {
-      if (generation !== this.searchGeneration || !document.body.contains(this.element[0])) return;
-      const label = row.treeList?.label;
-      if (!label || !document.body.contains(label[0])) {
-        // Rows are added a few at a time; give up after about three seconds.
-        if (++frames < 180) requestAnimationFrame(highlight);
-        return;
-      }
-      this.treeElement.treeList('select', row, false);
-      this.treeElement.treeList('reveal', row);
+    const scroll = (): void => {
+      if (generation !== this.revealGeneration) return;
+      const index = this.lineIndex(key);
+      const laidOut = this.list.clientHeight > 0;
+      if (laidOut || index < 0) this.scrollToLine(index, true);
+      else if (++frames < LAYOUT_WAIT_FRAMES) requestAnimationFrame(scroll);
     };
-    highlight();
+    // The rows at the top now; the scroll at the start of the next frame, which lays the page
+    // out anyway, rather than forcing a layout while the dialog is being built.
+    this.render();
+    requestAnimationFrame(scroll);
   }
 
-  private onRow(item: TreeListItem | undefined): void {
-    if (!(item instanceof OperationRow)) return;
-    this.choose(item.operation);
+  private focusList(): void {
+    if (this.lines.length === 0) return;
+    if (this.lineIndex(this.activeKey) < 0) {
+      const firstOperation = this.lines.find((line) => line.kind === 'operation');
+      this.setActive((firstOperation ?? this.lines[0]).key);
+    }
+    this.list.focus({ preventScroll: true });
+  }
+
+  private setActive(key: string | undefined): void {
+    if (this.activeKey !== undefined) this.rendered.get(this.activeKey)?.classList.remove('focus');
+    this.activeKey = key;
+    if (key === undefined) return;
+    this.scrollToLine(this.lineIndex(key));
+    this.rendered.get(key)?.classList.add('focus');
+  }
+
+  private onClick(event: MouseEvent): void {
+    const row = (event.target as HTMLElement | null)?.closest<HTMLElement>('.cw-picker-row');
+    const key = row?.dataset.line;
+    const line = key === undefined ? undefined : this.lines[this.lineIndex(key)];
+    if (!line) return;
+    this.setActive(line.key);
+    this.activate(line);
+  }
+
+  /** A click or Enter: an operation is picked, a group opens or closes. */
+  private activate(line: Line): void {
+    if (line.kind === 'operation') {
+      this.choose(line.entry.operation);
+      return;
+    }
+    this.toggle(line.group, !this.isOpen(line.group));
+  }
+
+  private toggle(group: Group, open: boolean): void {
+    if (this.isOpen(group) === open) return;
+    const scrollTop = this.scrollTop;
+    this.setOpen(group, open);
+    this.rebuild();
+    this.scrollTo(
+      Math.min(scrollTop, Math.max(0, this.lines.length * PICKER_ROW_HEIGHT - this.height)),
+    );
+    this.render();
+    if (this.lineIndex(this.activeKey) < 0) this.setActive(group.key);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const index = this.lineIndex(this.activeKey);
+    const line = index >= 0 ? this.lines[index] : undefined;
+    const page = Math.max(1, Math.floor(this.height / PICKER_ROW_HEIGHT) - 1);
+    let next: number | undefined;
+    switch (event.key) {
+      case 'ArrowDown':
+        next = index + 1;
+        break;
+      case 'ArrowUp':
+        if (index <= 0) {
+          this.search.trigger('focus');
+          break;
+        }
+        next = index - 1;
+        break;
+      case 'PageDown':
+        next = index + page;
+        break;
+      case 'PageUp':
+        next = index - page;
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = this.lines.length - 1;
+        break;
+      case 'Enter':
+      case ' ':
+        if (line) this.activate(line);
+        break;
+      case 'ArrowRight':
+        if (line?.kind === 'group') this.toggle(line.group, true);
+        break;
+      case 'ArrowLeft':
+        if (line?.kind === 'group' && this.isOpen(line.group)) {
+          this.toggle(line.group, false);
+        } else if (line) {
+          const parent = line.kind === 'operation' ? line.tag : line.group.module;
+          if (parent) this.setActive(parent.key);
+        }
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    if (next !== undefined && this.lines.length > 0) {
+      const clamped = Math.min(this.lines.length - 1, Math.max(0, next));
+      this.setActive(this.lines[clamped].key);
+    }
   }
 
   private choose(operation: OperationSummary): void {
     if (this.selectedId === operation.operationId) return;
+    const previous = this.selectedId;
     this.selectedId = operation.operationId;
+    if (previous) this.rendered.get(rowId(previous))?.classList.remove('selected');
+    this.rendered.get(rowId(operation.operationId))?.classList.add('selected');
     this.renderSelected();
     this.options.onPick(operation);
   }
@@ -435,6 +580,40 @@ function rowId(operationId: string): string {
   return `op:${operationId}`;
 }
 
+function emptyTree(): Tree {
+  return { modules: [], tags: [], tagOf: new Map() };
+}
+
+/** Module and tag groups over operations already in module, tag order. */
+function buildTree(entries: readonly SearchableOperation[]): Tree {
+  const tree: Tree = emptyTree();
+  let module: Group | undefined;
+  let tag: Group | undefined;
+  for (const entry of entries) {
+    const { operation } = entry;
+    if (!module || module.label !== operation.module) {
+      module = group(`module:${operation.module}`, operation.module, 0);
+      tree.modules.push(module);
+      tag = undefined;
+    }
+    if (!tag || tag.label !== operation.tag) {
+      tag = group(`tag:${operation.module}/${operation.tag}`, operation.tag, 1);
+      tag.module = module;
+      module.tags.push(tag);
+      tree.tags.push(tag);
+    }
+    tag.entries.push(entry);
+    tag.total++;
+    module.total++;
+    tree.tagOf.set(operation.operationId, tag);
+  }
+  return tree;
+}
+
+function group(key: string, label: string, depth: number): Group {
+  return { key, label, depth, tags: [], entries: [], total: 0, matches: 0 };
+}
+
 function compareEntries(a: SearchableOperation, b: SearchableOperation): number {
   const x = a.operation;
   const y = b.operation;
@@ -450,77 +629,6 @@ function compareText(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function emptyTree(): Tree {
-  return { modules: [], tags: [], rows: [], rowsById: new Map() };
-}
-
-/**
- * Module and tag groups over rows already in module, tag order; every group closed. A tag hands
- * its rows to the treeList only when opened, so the treeList does not set up 3,000 rows it may
- * never show.
- */
-function buildTree(entries: readonly SearchableOperation[], selectedId: string | undefined): Tree {
-  const tree: Tree = emptyTree();
-  let module: GroupItem | undefined;
-  let tag: GroupItem | undefined;
-  for (const entry of entries) {
-    const { operation } = entry;
-    if (!module || module.label !== operation.module) {
-      module = group(`module:${operation.module}`, operation.module);
-      tree.modules.push(module);
-      tag = undefined;
-    }
-    if (!tag || tag.label !== operation.tag) {
-      tag = group(`tag:${operation.module}/${operation.tag}`, operation.tag);
-      tag.module = module;
-      module.members.push(tag);
-      tree.tags.push(tag);
-    }
-    const row = new OperationRow(entry, tag);
-    if (operation.operationId === selectedId) row.selected = true;
-    tag.members.push(row);
-    tag.total++;
-    module.total++;
-    tree.rows.push(row);
-    tree.rowsById.set(operation.operationId, row);
-  }
-  for (const module of tree.modules) module.children = module.members;
-  for (const tag of tree.tags) {
-    tag.children = (done, item) => {
-      // From now on the treeList (keyboard moves) sees the rows as plain children.
-      item.children = tag.members;
-      done(tag.members);
-    };
-  }
-  for (const item of [...tree.modules, ...tree.tags]) item.sublabel = `${item.total}`;
-  return tree;
-}
-
-function group(id: string, label: string): GroupItem {
-  return { id, label, members: [], deferBuild: true, expanded: false, total: 0, matches: 0 };
-}
-
-function openGroup(group: GroupItem | undefined): void {
-  if (!group?.treeList || group.treeList.container?.hasClass('expanded')) return;
-  group.treeList.expand();
-  // Skip the slide: many lists sliding at once re-measure the tree every frame.
-  group.treeList.childList?.stop(true, true);
-}
-
-/** Hides a built item's list entry; writes only, so no style is recomputed per row. */
-function setShown(item: TreeListItem, shown: boolean): void {
-  const entry = item.treeList?.container?.[0]?.parentElement;
-  if (!entry) return;
-  const display = shown ? '' : 'none';
-  if (entry.style.display !== display) entry.style.display = display;
-}
-
-function setSublabel(group: GroupItem, text: string): void {
-  if (group.sublabel === text) return;
-  group.sublabel = text;
-  group.treeList?.label?.find('.red-ui-treeList-sublabel-text').first().text(text);
 }
 
 function operationElement(op: OperationSummary): HTMLElement {

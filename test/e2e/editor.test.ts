@@ -334,6 +334,29 @@ function editorSuite(theme: EditorTheme): void {
     }
 
     /**
+     * The picker builds only the rows in its scrolled window: scrolls it down a page at a time, as
+     * a user does with the wheel, until the operation's row is built; fails at the list's end.
+     */
+    async function scrollToOperation(operationId: string): Promise<Locator> {
+      const row = operationRow(operationId);
+      const list = page.locator('.cw-picker-tree');
+      await page.locator(PICKER_ROWS).first().waitFor();
+      for (;;) {
+        if ((await row.count()) > 0) {
+          await row.scrollIntoViewIfNeeded();
+          return row;
+        }
+        const moved = await list.evaluate((element) => {
+          const before = element.scrollTop;
+          element.scrollTop = before + element.clientHeight;
+          element.dispatchEvent(new Event('scroll'));
+          return element.scrollTop !== before;
+        });
+        if (!moved) throw new Error(`the picker shows no row for ${operationId}`);
+      }
+    }
+
+    /**
      * Fails naming every text of the open dialog's form that is too faint to read, as it shows
      * with the mouse away from it (a hovered button takes Node-RED's hover colours).
      */
@@ -458,7 +481,7 @@ function editorSuite(theme: EditorTheme): void {
       const editor = mustHave(server, 'Node-RED');
       await openNodeDialog(IDS.notesRequest);
       await typeSearch('post ticket');
-      await operationRow('postServiceTickets').click();
+      await (await scrollToOperation('postServiceTickets')).click();
       await page
         .locator('.cw-body-section')
         .waitFor({ state: 'visible' })
@@ -504,9 +527,7 @@ function editorSuite(theme: EditorTheme): void {
 
       await openNodeDialog(IDS.notesRequest);
       await typeSearch('ticket notes');
-      const row = operationRow('getServiceTicketsByParentIdNotes');
-      await row.waitFor();
-      await row.scrollIntoViewIfNeeded();
+      const row = await scrollToOperation('getServiceTicketsByParentIdNotes');
       await row.hover();
       artifacts.updateDocs(await artifacts.save(page, 'editor-picker'));
       await assertReadable('request dialog with the picker open');
@@ -562,6 +583,74 @@ function editorSuite(theme: EditorTheme): void {
       }
     });
 
+    it('opens the picker on the chosen operation, keeps only a screenful of rows and picks with the keyboard', async function () {
+      mustHave(deployed, 'the deployed ticket-notes flow');
+      // Opened as a double click does (the node on the canvas has just been clicked and redrawn).
+      await page.evaluate(
+        (a) => (globalThis as unknown as EditorWindow).cwE2E.openDialogTimed(a.id, a.ready),
+        { id: IDS.notesRequest, ready: PICKER_ROWS },
+      );
+      await page.waitForFunction(() =>
+        (globalThis as unknown as EditorWindow).cwE2E.dialogSettled(),
+      );
+      const list = page.locator('.cw-picker-tree');
+      const chosen = list.locator('.red-ui-treeList-label.selected .cw-op');
+      await chosen.waitFor();
+      assert.match(
+        (await chosen.getAttribute('title')) ?? '',
+        /^getServiceTicketsByParentIdNotes\n/,
+        'the saved operation is the highlighted row',
+      );
+      const listBox = mustHave((await list.boundingBox()) ?? undefined, 'the list box');
+      const rowBox = mustHave((await chosen.boundingBox()) ?? undefined, 'the chosen row box');
+      assert.ok(
+        rowBox.y >= listBox.y && rowBox.y + rowBox.height <= listBox.y + listBox.height,
+        'the chosen operation is scrolled into view on open',
+      );
+      const rows = list.locator('.cw-picker-row');
+      assert.ok(
+        (await rows.count()) < 40,
+        `only the rows on screen are built: ${await rows.count()}`,
+      );
+
+      await typeSearch('ticket notes');
+      await page.locator(PICKER_SEARCH).press('ArrowDown');
+      const focused = list.locator('.cw-picker-row.focus');
+      assert.equal(await focused.count(), 1, 'ArrowDown from the search moves into the list');
+      const firstTitle = await focused.locator('.cw-op').getAttribute('title');
+      assert.ok(firstTitle, 'the keyboard starts on the first operation, not on a group');
+      await page.keyboard.press('ArrowDown');
+      const secondTitle = mustHave(
+        (await focused.locator('.cw-op').getAttribute('title')) ?? undefined,
+        'a second matching operation',
+      );
+      assert.notEqual(secondTitle, firstTitle, 'ArrowDown moves to the next row');
+      await page.keyboard.press('Enter');
+      const picked = page.locator('.cw-picker-selected .cw-op');
+      await page.waitForFunction(
+        (title) =>
+          (
+            globalThis as unknown as {
+              document: { querySelector(s: string): { title: string } | null };
+            }
+          ).document.querySelector('.cw-picker-selected .cw-op')?.title === title,
+        secondTitle,
+      );
+      assert.equal(await picked.getAttribute('title'), secondTitle, 'Enter picks the row');
+
+      // End goes to the last match, far below the first window: it is built and shown.
+      await page.keyboard.press('End');
+      const lastBox = mustHave((await focused.boundingBox()) ?? undefined, 'the last row box');
+      assert.ok(
+        lastBox.y + lastBox.height <= listBox.y + listBox.height + 1,
+        'the last row is scrolled into view',
+      );
+      assert.ok((await rows.count()) < 40, 'scrolling keeps only a screenful of rows');
+      await assertReadable('picker with the keyboard on a row');
+      // Left unsaved: the flow keeps the operation it runs.
+      await page.click('#node-dialog-cancel');
+    });
+
     it('polls getServiceTickets and shows a ticket changed in the simulator in the debug sidebar', async function () {
       const simulator = mustHave(sim, 'the simulator');
       const connection = mustHave(connectionId, 'the connection');
@@ -577,7 +666,7 @@ function editorSuite(theme: EditorTheme): void {
       await page.locator(PICKER_ROWS).first().waitFor();
       await page.selectOption('#node-input-connection', connection);
       await typeSearch('getServiceTickets');
-      await operationRow('getServiceTickets').click();
+      await (await scrollToOperation('getServiceTickets')).click();
       await page.waitForFunction(() => {
         const { document } = globalThis as unknown as EditorWindow;
         return document.querySelector('#node-input-operationId')?.value === 'getServiceTickets';
