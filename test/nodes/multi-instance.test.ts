@@ -482,6 +482,66 @@ describe('several Node-RED instances coordinated through Redis', function () {
     }
   });
 
+  it('watched fields: after a takeover the new poller diffs from the snapshot the old one stored', async () => {
+    const collector = await startCollector();
+    try {
+      // One message a change; its id and what changed go to the collector.
+      const flow = (instance: number) => {
+        const [, conn, poll, ids, post] = pollFlow(sim, collector.url, instance);
+        return [
+          tab,
+          conn,
+          { ...poll, output: 'per-record', start: 'now', since: '', watchedFields: 'status/name' },
+          {
+            ...ids,
+            func:
+              'msg.payload = [{ id: msg.payload.id, changes: msg.changes }]; ' +
+              "msg.headers = { 'content-type': 'application/json' }; return msg;",
+          },
+          post,
+        ];
+      };
+      const ticketPolls = () =>
+        sim.log.filter((entry) => entry.method === 'GET' && entry.path.endsWith('/service/tickets'))
+          .length;
+      const nodes = [await nodeRed(), await nodeRed()];
+      for (const [index, node] of nodes.entries()) await node.deploy(flow(index));
+      // The first poll reads the watched field of every ticket, then notes where it stands.
+      await waitFor('the first poll', () => ticketPolls() >= 2, 20_000);
+      const [ticket] = sim.store.list('service/tickets');
+      const id = Number(ticket.id);
+      const changesOf = (status: string) =>
+        collector.pages.filter((page) =>
+          (
+            page.ids as unknown as {
+              id: number;
+              changes?: Record<string, { from?: string; to: string }>;
+            }[]
+          ).some((entry) => entry.id === id && entry.changes?.['status/name']?.to === status),
+        );
+      sim.store.update('service/tickets', id, { status: { id: 9101, name: 'Alpha' } }, 'test');
+      await waitFor('the first change', () => changesOf('Alpha').length === 1, 20_000);
+      const leader = changesOf('Alpha')[0].instance;
+
+      nodes[leader].signal('SIGKILL');
+      sim.store.update('service/tickets', id, { status: { id: 9102, name: 'Beta' } }, 'test');
+      await waitFor('the change after the takeover', () => changesOf('Beta').length === 1, 30_000);
+      const [after] = changesOf('Beta');
+      assert.notEqual(after.instance, leader, 'the other instance sent it');
+      const entry = (after.ids as unknown as { id: number; changes: unknown }[]).find(
+        (candidate) => candidate.id === id,
+      );
+      assert.deepEqual(
+        entry?.changes,
+        { 'status/name': { from: 'Alpha', to: 'Beta' } },
+        'the new poller knew what the old one had seen',
+      );
+    } finally {
+      await Promise.all(started.splice(0).map((node) => node.stop()));
+      await collector.stop();
+    }
+  });
+
   it('Redis restarted mid-run: requests go on, polls pause and say so, then resume by themselves', async () => {
     const ownRedis = await startRedisServer({ persist: true });
     const collector = await startCollector();
