@@ -21,8 +21,8 @@ import type {
   SchemaObject,
 } from '../shared/catalog-types';
 import { getCatalog, type Catalog } from '../core/catalog-store';
-import { recordFieldPaths } from '../core/record-field-paths';
 import { isCwError } from '../core/errors';
+import { resourceFields } from '../shared/conditions-builder/schema-fields';
 import { CONNECTION_WRITE_PERMISSION } from './connectwise-connection';
 import { documentCatalog } from './connectwise-connection/document-catalog';
 
@@ -120,9 +120,10 @@ function answerOperation(req: Request, res: Response, source: CatalogSource): vo
     };
     // A list's record fields, for the watched fields of the poll form.
     if (operation.responseKind === 'list' && operation.responseSchema) {
-      answer.fieldPaths = recordFieldPaths(operation.responseSchema, (name) =>
+      // The same fields the conditions builder offers: one reading of a list's schema.
+      answer.fieldPaths = resourceFields(operation.responseSchema, (name) =>
         catalog.schema(name),
-      );
+      ).fields.map((field) => field.path);
     }
     if (operation.body) {
       const sample = catalog.sampleBody(operationId);
