@@ -320,7 +320,8 @@ export function validateConditions(text: string, field = 'conditions'): CwError 
   }
 }
 
-function formatValue(value: ConditionValue): string {
+/** A value as conditions spell it: strings quoted and escaped, `True`/`False`, dates in brackets. */
+export function formatConditionValue(value: ConditionValue): string {
   switch (value.type) {
     case 'string':
       return `"${value.value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -339,9 +340,9 @@ function formatValue(value: ConditionValue): string {
 export function formatConditions(node: ConditionNode): string {
   switch (node.type) {
     case 'comparison':
-      return `${node.field} ${node.operator} ${formatValue(node.value)}`;
+      return `${node.field} ${node.operator} ${formatConditionValue(node.value)}`;
     case 'in':
-      return `${node.field} ${node.negated ? 'not in' : 'in'} (${node.values.map(formatValue).join(', ')})`;
+      return `${node.field} ${node.negated ? 'not in' : 'in'} (${node.values.map(formatConditionValue).join(', ')})`;
     case 'not': {
       const inner = formatConditions(node.operand);
       return node.operand.type === 'and' || node.operand.type === 'or'

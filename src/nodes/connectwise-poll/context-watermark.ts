@@ -24,40 +24,46 @@ export function snapshotOf(stored: unknown): unknown {
     : undefined;
 }
 
+/**
+ * A stored value as this node may use it: a watermark saved for another operation (the node was
+ * switched to another list) says nothing about this one, so the node starts as if none were stored.
+ */
+export function storedForOperation(value: unknown, operationId: string): unknown {
+  const savedFor =
+    value !== null && typeof value === 'object'
+      ? (value as { operationId?: unknown }).operationId
+      : undefined;
+  return typeof savedFor === 'string' && savedFor !== operationId ? undefined : value;
+}
+
+/** What is stored: a copy of the watermark (the poller's must stay its own), its operation, the snapshot. */
+export function toStoredWatermark(
+  watermark: Watermark,
+  operationId: string,
+  snapshot?: StoredSnapshot,
+): StoredWatermark {
+  const stored: StoredWatermark = { ...watermark, ids: [...watermark.ids], operationId };
+  if (snapshot !== undefined) stored.snapshot = snapshot;
+  return stored;
+}
+
 export class ContextWatermarkStore implements WatermarkStore {
   constructor(
     private readonly context: CallbackContext,
     private readonly operationId: string,
   ) {}
 
-  /**
-   * A watermark saved for another operation (the node was switched to another list) says nothing
-   * about this one: the node starts as if nothing were stored.
-   */
   load(): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.context.get(WATERMARK_KEY, (err, value) => {
-        if (err) {
-          reject(err);
-          return;
-        }
-        const savedFor =
-          value !== null && typeof value === 'object'
-            ? (value as { operationId?: unknown }).operationId
-            : undefined;
-        resolve(typeof savedFor === 'string' && savedFor !== this.operationId ? undefined : value);
+        if (err) reject(err);
+        else resolve(storedForOperation(value, this.operationId));
       });
     });
   }
 
   save(watermark: Watermark, snapshot?: StoredSnapshot): Promise<void> {
-    // A copy: the memory store keeps the object itself, and the poller's must stay its own.
-    const stored: StoredWatermark = {
-      ...watermark,
-      ids: [...watermark.ids],
-      operationId: this.operationId,
-    };
-    if (snapshot !== undefined) stored.snapshot = snapshot;
+    const stored = toStoredWatermark(watermark, this.operationId, snapshot);
     return new Promise((resolve, reject) => {
       this.context.set(WATERMARK_KEY, stored, (err) => (err ? reject(err) : resolve()));
     });

@@ -7,7 +7,7 @@
 import type { Watermark, WatermarkStore } from '../../core/change-poller';
 import type { StoredSnapshot } from '../../core/change-tracker';
 import type { PollLease } from '../../core/poll-lease';
-import type { StoredWatermark } from './context-watermark';
+import { storedForOperation, toStoredWatermark } from './context-watermark';
 
 export class RedisWatermarkStore implements WatermarkStore {
   constructor(
@@ -25,20 +25,10 @@ export class RedisWatermarkStore implements WatermarkStore {
     } catch {
       return text; // the poller's check reports it
     }
-    const savedFor =
-      value !== null && typeof value === 'object'
-        ? (value as { operationId?: unknown }).operationId
-        : undefined;
-    return typeof savedFor === 'string' && savedFor !== this.operationId ? undefined : value;
+    return storedForOperation(value, this.operationId);
   }
 
   save(watermark: Watermark, snapshot?: StoredSnapshot): Promise<void> {
-    const stored: StoredWatermark = {
-      ...watermark,
-      ids: [...watermark.ids],
-      operationId: this.operationId,
-    };
-    if (snapshot !== undefined) stored.snapshot = snapshot;
-    return this.lease.saveWatermark(stored);
+    return this.lease.saveWatermark(toStoredWatermark(watermark, this.operationId, snapshot));
   }
 }

@@ -3,26 +3,13 @@
  * and as conditions spell them: strings quoted and escaped, numbers bare, `True`/`False`, `null`,
  * dates in UTC between brackets.
  */
-import type { ConditionValue } from '../../core/conditions';
+import { formatConditionValue, type ConditionValue } from '../../core/conditions';
 import type { FieldType } from './schema-fields';
 
 export type ValueResult = { ok: true; value: ConditionValue } | { ok: false; problem: string };
 
-/** A value as conditions spell it. */
-export function formatConditionValue(value: ConditionValue): string {
-  switch (value.type) {
-    case 'string':
-      return `"${value.value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-    case 'number':
-      return String(value.value);
-    case 'boolean':
-      return value.value ? 'True' : 'False';
-    case 'null':
-      return 'null';
-    case 'date':
-      return `[${value.value}]`;
-  }
-}
+/** The one spelling of a value, the parser's own. */
+export { formatConditionValue };
 
 const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
