@@ -110,6 +110,8 @@ export interface ResolvedChangeOptions {
 export interface PollOptions {
   /** What a poll does while another poll of the same poller runs: skip (default) or wait for it. */
   ifBusy?: 'skip' | 'wait';
+  /** This poll's extra conditions (the options' ones with message-time values filled in). */
+  conditions?: string;
 }
 
 export interface PollResult {
@@ -296,7 +298,11 @@ export class ChangePoller {
       }
       await this.running.catch(() => undefined);
     }
-    const run = this.runPoll(typeof target === 'function' ? sinkOf(target) : target);
+    const settings =
+      options.conditions === undefined
+        ? this.options
+        : { ...this.options, conditions: options.conditions.trim() };
+    const run = this.runPoll(typeof target === 'function' ? sinkOf(target) : target, settings);
     this.running = run;
     try {
       return await run;
@@ -305,7 +311,7 @@ export class ChangePoller {
     }
   }
 
-  private async runPoll(sink: ChangeSink): Promise<PollResult> {
+  private async runPoll(sink: ChangeSink, settings: ResolvedChangeOptions): Promise<PollResult> {
     const result: PollResult = {
       changes: 0,
       pages: 0,
@@ -317,7 +323,7 @@ export class ChangePoller {
     let watermark = parseWatermark(await this.store.load());
     if (watermark === undefined) {
       if (this.options.start === 'now') {
-        result.watermark = await this.establishFromServer(result);
+        result.watermark = await this.establishFromServer(result, settings);
         await this.store.save(result.watermark);
         result.established = true;
         return result;
@@ -334,7 +340,7 @@ export class ChangePoller {
     try {
       for (;;) {
         result.queries += 1;
-        const page = await this.source.fetch(buildChangeQuery(watermark, this.options));
+        const page = await this.source.fetch(buildChangeQuery(watermark, settings));
         const changes = this.readChanges(page, watermark);
         if (changes.length > 0) {
           const next = advanceWatermark(watermark, changes);
@@ -347,7 +353,7 @@ export class ChangePoller {
           // again would return the same page forever.
           throw new CwError(
             'INVALID_RESPONSE',
-            `conditions: the server returned ${page.length} records that were all emitted before; it did not apply "${buildChangeConditions(watermark, this.options)}"`,
+            `conditions: the server returned ${page.length} records that were all emitted before; it did not apply "${buildChangeConditions(watermark, settings)}"`,
             { field: 'conditions' },
           );
         }
@@ -365,8 +371,11 @@ export class ChangePoller {
    * then for every id in its second. An empty collection gives an empty watermark: whatever is
    * created after an empty start is new, so the next poll rightly asks for everything.
    */
-  private async establishFromServer(result: PollResult): Promise<Watermark> {
-    const { updatedField, idField, conditions } = this.options;
+  private async establishFromServer(
+    result: PollResult,
+    settings: ResolvedChangeOptions,
+  ): Promise<Watermark> {
+    const { updatedField, idField, conditions } = settings;
     result.queries += 1;
     const newest = await this.source.fetch({
       conditions,

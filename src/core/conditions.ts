@@ -10,11 +10,20 @@
  *                 | field ["not"] ("contains" | "like") value
  *   op         := "=" | "!=" | "<" | "<=" | ">" | ">=" | "contains" | "like"
  *   value      := "string" | 'string' | number | True | False | null | [date]
+ *                 | placeholder | [placeholder]                (only where placeholders are allowed)
+ *   placeholder:= "{{" ("msg." | "flow." | "global." | "env.") path "}}" | "{{jsonata:" expression "}}"
+ * Placeholders are the nodes' message-time values (`board/name = {{msg.board}}`): the nodes fill
+ * them in before sending, so ConnectWise (and the simulator) never sees one. Inside brackets the
+ * value is read as a date; inside an `in (...)` list an array gives one value per item.
  * Positions in error messages count characters from 1.
  */
 import { CwError } from './errors';
 
 export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains' | 'like';
+
+/** Where a placeholder's value comes from: the typed-input types of Node-RED. */
+export const PLACEHOLDER_SOURCES = ['msg', 'flow', 'global', 'env', 'jsonata'] as const;
+export type PlaceholderSource = (typeof PLACEHOLDER_SOURCES)[number];
 
 export type ConditionValue =
   | { type: 'string'; value: string }
@@ -22,7 +31,25 @@ export type ConditionValue =
   | { type: 'boolean'; value: boolean }
   | { type: 'null' }
   /** `value` is the text between the brackets, e.g. `2025-01-01T00:00:00Z`. */
-  | { type: 'date'; value: string };
+  | { type: 'date'; value: string }
+  /** A value filled in when a message is sent; `date` when written between brackets. */
+  | { type: 'placeholder'; source: PlaceholderSource; expression: string; date: boolean };
+
+export interface ParseOptions {
+  /** Accept `{{msg.x}}`-style placeholders (the nodes' own settings); off for what is sent. */
+  placeholders?: boolean;
+}
+
+/** A placeholder in conditions text: where it is and whether it stands in an `in (...)` list. */
+export interface PlaceholderUse {
+  source: PlaceholderSource;
+  expression: string;
+  date: boolean;
+  inList: boolean;
+  /** Its text is `text.slice(start, end)`, brackets included for a date. */
+  start: number;
+  end: number;
+}
 
 export type ConditionNode =
   | { type: 'comparison'; field: string; operator: ComparisonOperator; value: ConditionValue }
@@ -55,16 +82,94 @@ function describeToken(token: Token, source: string): string {
   return `"${source[token.pos]}"`;
 }
 
-function tokenize(source: string, field: string): Token[] {
+const PLACEHOLDER_PREFIX = /\{\{\s*(?:(msg|flow|global|env)\.|(jsonata)\s*:)/y;
+
+/**
+ * The placeholder that starts at `start` (at its `{{`), and where it ends. A JSONata expression
+ * may hold braces, and any expression quoted text: its `}}` is the first one outside both.
+ */
+function readPlaceholder(
+  source: string,
+  start: number,
+  fail: (problem: string) => never,
+): { source: PlaceholderSource; expression: string; end: number } {
+  PLACEHOLDER_PREFIX.lastIndex = start;
+  const prefix = PLACEHOLDER_PREFIX.exec(source);
+  if (!prefix) {
+    fail(
+      `unknown placeholder at position ${start + 1} (expected {{msg.…}}, {{flow.…}}, ` +
+        `{{global.…}}, {{env.…}} or {{jsonata: …}})`,
+    );
+  }
+  const match = prefix as RegExpExecArray;
+  const from = start + match[0].length;
+  const kind = (match[1] ?? match[2]) as PlaceholderSource;
+  let depth = 0;
+  let quote = '';
+  for (let i = from; i < source.length; i++) {
+    const c = source[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'" || (kind === 'jsonata' && c === '`')) {
+      quote = c;
+    } else if (c === '{') {
+      if (kind !== 'jsonata') fail(`unexpected "{" in the placeholder at position ${start + 1}`);
+      depth++;
+    } else if (c === '}') {
+      if (depth > 0) {
+        depth--;
+      } else if (source[i + 1] === '}') {
+        const expression = source.slice(from, i).trim();
+        if (expression === '') fail(`empty placeholder at position ${start + 1}`);
+        return { source: kind, expression, end: i + 2 };
+      } else {
+        fail(`unexpected "}" in the placeholder at position ${start + 1}`);
+      }
+    }
+  }
+  return fail(`unclosed "{{" at position ${start + 1}`);
+}
+
+/** A placeholder as conditions text spell it; a date one between brackets. */
+export function formatPlaceholder(
+  value: Pick<PlaceholderUse, 'source' | 'expression' | 'date'>,
+): string {
+  const inner =
+    value.source === 'jsonata'
+      ? `{{jsonata: ${value.expression}}}`
+      : `{{${value.source}.${value.expression}}}`;
+  return value.date ? `[${inner}]` : inner;
+}
+
+function tokenize(source: string, field: string, options: ParseOptions = {}): Token[] {
   const tokens: Token[] = [];
   const fail = (problem: string): never => {
     throw conditionError(field, problem);
+  };
+  const placeholder = (start: number, date: boolean): { value: ConditionValue; end: number } => {
+    const read = readPlaceholder(source, start, fail);
+    return {
+      value: { type: 'placeholder', source: read.source, expression: read.expression, date },
+      end: read.end,
+    };
   };
   let i = 0;
   while (i < source.length) {
     const ch = source[i];
     if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
       i++;
+    } else if (options.placeholders && ch === '{' && source[i + 1] === '{') {
+      const read = placeholder(i, false);
+      tokens.push({ kind: 'value', value: read.value, text: source.slice(i, read.end), pos: i });
+      i = read.end;
+    } else if (options.placeholders && ch === '[' && /^\[\s*\{\{/.test(source.slice(i, i + 64))) {
+      const read = placeholder(source.indexOf('{{', i), true);
+      let close = read.end;
+      while (source[close] === ' ' || source[close] === '\t') close++;
+      if (source[close] !== ']') fail(`unclosed "[" at position ${i + 1}`);
+      tokens.push({ kind: 'value', value: read.value, text: source.slice(i, close + 1), pos: i });
+      i = close + 1;
     } else if (ch === '(' || ch === ')' || ch === ',') {
       tokens.push({ kind: ch, pos: i });
       i++;
@@ -152,11 +257,15 @@ function tokenize(source: string, field: string): Token[] {
 
 class ConditionParser {
   private index = 0;
+  private inList = false;
+  /** The placeholders met, in order. */
+  readonly placeholders: PlaceholderUse[] = [];
 
   constructor(
     private readonly tokens: Token[],
     private readonly source: string,
     private readonly field: string,
+    private readonly placeholdersAllowed = false,
   ) {}
 
   parse(): ConditionNode {
@@ -273,23 +382,42 @@ class ConditionParser {
 
   private value(): ConditionValue {
     const token = this.next();
-    if (token.kind === 'value') return token.value;
+    if (token.kind === 'value') {
+      const value = token.value;
+      if (value.type === 'placeholder') {
+        this.placeholders.push({
+          source: value.source,
+          expression: value.expression,
+          date: value.date,
+          inList: this.inList,
+          start: token.pos,
+          end: token.pos + token.text.length,
+        });
+      }
+      return value;
+    }
     const previous = this.tokens[this.index - 2];
     const after =
       previous.kind === 'op' || previous.kind === 'word' ? ` after "${previous.text}"` : '';
     return this.unexpected(
       token,
-      `a value${after} (a "quoted string", a number, True, False, null or a [date])`,
+      this.placeholdersAllowed
+        ? `a value${after} (a "quoted string", a number, True, False, null, a [date] or a {{placeholder}})`
+        : `a value${after} (a "quoted string", a number, True, False, null or a [date])`,
     );
   }
 
   private list(): ConditionValue[] {
     const open = this.next();
     if (open.kind !== '(') this.unexpected(open, '"(" after "in"');
+    this.inList = true;
     const values: ConditionValue[] = [this.value()];
     for (;;) {
       const token = this.next();
-      if (token.kind === ')') return values;
+      if (token.kind === ')') {
+        this.inList = false;
+        return values;
+      }
       if (token.kind === 'end') {
         this.fail(`missing ")" for the "(" at position ${open.pos + 1}`);
       }
@@ -303,16 +431,40 @@ class ConditionParser {
  * Parses a conditions string into a tree; throws a CwError with code INPUT whose message names
  * the problem and its position (`conditions: unbalanced quote at position 12`).
  */
-export function parseConditions(text: string, field = 'conditions'): ConditionNode {
+export function parseConditions(
+  text: string,
+  field = 'conditions',
+  options: ParseOptions = {},
+): ConditionNode {
+  return parseConditionTemplate(text, field, options).tree;
+}
+
+/** The tree of a conditions text and the placeholders in it (none unless they are allowed). */
+export function parseConditionTemplate(
+  text: string,
+  field = 'conditions',
+  options: ParseOptions = {},
+): { tree: ConditionNode; placeholders: PlaceholderUse[] } {
   if (typeof text !== 'string') throw conditionError(field, 'must be a string');
   if (text.trim() === '') throw conditionError(field, 'is empty');
-  return new ConditionParser(tokenize(text, field), text, field).parse();
+  const parser = new ConditionParser(
+    tokenize(text, field, options),
+    text,
+    field,
+    options.placeholders === true,
+  );
+  const tree = parser.parse();
+  return { tree, placeholders: parser.placeholders };
 }
 
 /** Checks a conditions string; answers the CwError instead of throwing it (undefined when valid). */
-export function validateConditions(text: string, field = 'conditions'): CwError | undefined {
+export function validateConditions(
+  text: string,
+  field = 'conditions',
+  options: ParseOptions = {},
+): CwError | undefined {
   try {
-    parseConditions(text, field);
+    parseConditions(text, field, options);
     return undefined;
   } catch (err) {
     if (err instanceof CwError) return err;
@@ -333,6 +485,8 @@ export function formatConditionValue(value: ConditionValue): string {
       return 'null';
     case 'date':
       return `[${value.value}]`;
+    case 'placeholder':
+      return formatPlaceholder(value);
   }
 }
 

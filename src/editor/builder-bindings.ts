@@ -110,6 +110,8 @@ const LABEL_KEYS: (keyof BuilderLabels)[] = [
   'timeZone',
   'incomplete',
   'noCount',
+  'fixedValue',
+  'valueSource',
 ];
 
 /** `<prefix>.builder.*` of the node type's locale file. */

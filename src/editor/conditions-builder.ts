@@ -5,7 +5,11 @@
  * "count matches". Two-way: editing rows rewrites the text, editing the text re-reads the rows;
  * text the rows cannot express stays as written, with a note saying why.
  */
-import type { ConditionValue } from '../core/conditions';
+import {
+  PLACEHOLDER_SOURCES,
+  type ConditionValue,
+  type PlaceholderSource,
+} from '../core/conditions';
 import {
   childListFields,
   CUSTOM_FIELD_FIELDS,
@@ -89,7 +93,9 @@ export type BuilderLabels = Record<
   | 'locked'
   | 'timeZone'
   | 'incomplete'
-  | 'noCount',
+  | 'noCount'
+  | 'fixedValue'
+  | 'valueSource',
   string
 >;
 
@@ -97,6 +103,22 @@ const TARGET_LABELS: Record<ConditionTarget, string> = {
   conditions: 'conditions',
   childConditions: 'childConditions',
   customFieldConditions: 'customFieldConditions',
+};
+
+/** As Node-RED's typed inputs name them. */
+const SOURCE_LABELS: Record<PlaceholderSource, string> = {
+  msg: 'msg.',
+  flow: 'flow.',
+  global: 'global.',
+  env: 'env',
+  jsonata: 'J: expression',
+};
+const SOURCE_HINTS: Record<PlaceholderSource, string> = {
+  msg: 'payload.board',
+  flow: 'board',
+  global: 'board',
+  env: 'CW_BOARD',
+  jsonata: '$now()',
 };
 
 function el(tag: string, className?: string): JQuery {
@@ -422,9 +444,56 @@ export class ConditionsBuilder {
     return line;
   }
 
+  /**
+   * A row's value: fixed (an input by the field's type) or read when the node runs, from msg,
+   * flow, global, env or JSONata (the text then holds a `{{...}}` placeholder).
+   */
   private valueEditor(row: ConditionRow, type: FieldType, enumValues?: string[]): JQuery {
     const arity = valueArity(row.operator);
     if (arity === 'none') return $();
+    const sourceSelect = el('select', 'cw-builder-source').attr('title', this.labels.valueSource);
+    el('option').attr('value', 'value').text(this.labels.fixedValue).appendTo(sourceSelect);
+    for (const source of PLACEHOLDER_SOURCES) {
+      el('option').attr('value', source).text(SOURCE_LABELS[source]).appendTo(sourceSelect);
+    }
+    const first = row.values[0];
+    const placeholder =
+      first?.type === 'placeholder' && row.values.length === 1 ? first : undefined;
+    sourceSelect.val(placeholder ? placeholder.source : 'value');
+    const holder = el('span', 'cw-builder-value-input');
+    const fill = (): void => {
+      const source = String(sourceSelect.val());
+      holder.empty();
+      holder.append(
+        source === 'value'
+          ? this.fixedValueEditor(row, type, enumValues)
+          : this.placeholderEditor(row, source as PlaceholderSource, type === 'date'),
+      );
+    };
+    sourceSelect.on('change', () => {
+      row.values = [];
+      fill();
+      this.commit();
+    });
+    fill();
+    return el('span', 'cw-builder-value-parts').append(sourceSelect, holder);
+  }
+
+  /** The path or expression a row's value is read from when the node runs. */
+  private placeholderEditor(row: ConditionRow, source: PlaceholderSource, date: boolean): JQuery {
+    const input = el('input', 'cw-builder-input cw-builder-expression')
+      .attr({ type: 'text', placeholder: SOURCE_HINTS[source] })
+      .val(row.values[0]?.type === 'placeholder' ? row.values[0].expression : '');
+    input.on('input change', () => {
+      const expression = String(input.val() ?? '').trim();
+      row.values = expression === '' ? [] : [{ type: 'placeholder', source, expression, date }];
+      this.commit();
+    });
+    return input;
+  }
+
+  private fixedValueEditor(row: ConditionRow, type: FieldType, enumValues?: string[]): JQuery {
+    const arity = valueArity(row.operator);
     const zone = this.timeZone;
     const shown = (value: ConditionValue): string => valueToInput(value, zone);
     const read = (text: string): ConditionValue[] | string => {

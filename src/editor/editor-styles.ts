@@ -86,6 +86,10 @@ ${methodColours()}
 .cw-builder-operator, .cw-builder-order-direction { flex: 0 0 110px; width: 110px; }
 .cw-builder-value { flex: 1 1 40%; min-width: 0; display: flex; }
 .cw-builder-value > * { width: 100%; }
+.cw-builder-value-parts { display: flex; gap: 4px; min-width: 0; }
+.cw-builder-source { flex: 0 0 82px; width: 82px; }
+.cw-builder-value-input { flex: 1 1 auto; min-width: 0; display: flex; }
+.cw-builder-value-input > * { width: 100%; }
 .cw-builder-note { margin: 4px 0; white-space: pre-wrap; }
 .cw-builder-preview-row, .cw-builder-count-row { display: flex; gap: 6px; align-items: baseline; margin-top: 6px; }
 .cw-builder-preview { flex: 1 1 auto; min-width: 0; word-break: break-all; white-space: pre-wrap; font-size: 11px; }

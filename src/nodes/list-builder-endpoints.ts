@@ -7,6 +7,8 @@ import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 
 import { getCatalog, type Catalog } from '../core/catalog-store';
+import { conditionTemplate } from '../core/condition-placeholders';
+import { formatPlaceholder } from '../core/conditions';
 import { CwError, isCwError } from '../core/errors';
 import { connectionSecrets, redactSecrets } from '../core/redaction';
 import { buildRequest, type NamedValue } from '../core/request-builder';
@@ -104,7 +106,16 @@ function countValues(body: CountBody): NamedValue[] {
   }
   for (const name of CONDITION_PARAMETERS) {
     const text = body[name];
-    if (typeof text === 'string' && text.trim() !== '') values.push({ name, value: text });
+    if (typeof text !== 'string' || text.trim() === '') continue;
+    const [first] = conditionTemplate(text, name).placeholders;
+    if (first) {
+      throw new CwError(
+        'INPUT',
+        `${name}: ${formatPlaceholder(first)} is filled in for each message; count matches needs fixed values`,
+        { field: name },
+      );
+    }
+    values.push({ name, value: text });
   }
   return values;
 }

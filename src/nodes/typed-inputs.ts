@@ -5,7 +5,10 @@
  */
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 
+import { conditionTemplate, fillConditionTemplate } from '../core/condition-placeholders';
+import { formatPlaceholder } from '../core/conditions';
 import { CwError, inputError } from '../core/errors';
+import { isConditionParameter } from '../core/parameter-values';
 import { INPUT_TYPES, type InputType, type ParameterRow } from '../shared/modes';
 
 export interface TypedValue {
@@ -67,6 +70,38 @@ export function evaluateTypedInput(
   });
 }
 
+/**
+ * A conditions text of the node's settings with its placeholders (`{{msg.board}}`) filled in for
+ * `msg`. Without a message (a timed poll), a placeholder that reads msg is an INPUT error.
+ */
+export async function fillConditionPlaceholders(
+  RED: NodeAPI,
+  node: Node,
+  text: string,
+  msg: NodeMessage | undefined,
+  field: string,
+): Promise<string> {
+  const template = conditionTemplate(text, field);
+  if (template.placeholders.length === 0) return text;
+  const values = await Promise.all(
+    template.placeholders.map((use) => {
+      if (use.source === 'msg' && msg === undefined) {
+        return Promise.reject(
+          inputError(field, `${formatPlaceholder(use)} reads msg, but a timed poll has no message`),
+        );
+      }
+      return evaluateTypedInput(
+        RED,
+        node,
+        { type: use.source, value: use.expression },
+        msg ?? ({} as NodeMessage),
+        field,
+      );
+    }),
+  );
+  return fillConditionTemplate(template, values);
+}
+
 /** True when the row says nothing: no value at all (a `bool` row always says something). */
 export function isBlankRow(row: Pick<ParameterRow, 'type' | 'value'>): boolean {
   return row.type !== 'bool' && String(row.value ?? '').trim() === '';
@@ -74,20 +109,34 @@ export function isBlankRow(row: Pick<ParameterRow, 'type' | 'value'>): boolean {
 
 /**
  * Evaluates every non-blank row for `msg`, in parallel (JSONata and context reads may be slow).
- * `fieldOf` names a row in error messages.
+ * A fixed conditions row has its placeholders filled in; conditions that come from a message
+ * or context are used as they are (their text is data, never read for placeholders).
+ * `fieldOf` names a row in error messages; without `msg` (a timed poll) reading msg fails.
  */
 export async function evaluateParameterRows(
   RED: NodeAPI,
   node: Node,
   rows: readonly ParameterRow[] | undefined,
-  msg: NodeMessage,
+  msg: NodeMessage | undefined,
   fieldOf: (row: ParameterRow) => string = (row) => row.name,
 ): Promise<EvaluatedRow[]> {
   const used = (rows ?? []).filter((row) => row && row.name && !isBlankRow(row));
   return Promise.all(
-    used.map(async (row) => ({
-      name: row.name,
-      value: await evaluateTypedInput(RED, node, row, msg, fieldOf(row)),
-    })),
+    used.map(async (row) => {
+      const field = fieldOf(row);
+      if ((row.type || 'str') === 'str' && isConditionParameter(row.name)) {
+        return {
+          name: row.name,
+          value: await fillConditionPlaceholders(RED, node, row.value ?? '', msg, field),
+        };
+      }
+      if (row.type === 'msg' && msg === undefined) {
+        throw inputError(field, `reads msg.${row.value}, but a timed poll has no message`);
+      }
+      return {
+        name: row.name,
+        value: await evaluateTypedInput(RED, node, row, msg ?? ({} as NodeMessage), field),
+      };
+    }),
   );
 }

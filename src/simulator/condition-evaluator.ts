@@ -74,6 +74,9 @@ function valueTest(
   expected: ConditionValue,
 ): (actual: unknown) => boolean {
   switch (expected.type) {
+    case 'placeholder':
+      // The simulator parses what is sent, where placeholders are refused: never reached.
+      return () => false;
     case 'null':
       return operator === '!='
         ? (actual) => actual !== null && actual !== undefined

@@ -251,6 +251,31 @@ describe('connectwise-poll node', function () {
     );
   });
 
+  it('fills message-time values into its conditions at each poll', async () => {
+    const node = await loadFlow({ conditions: 'board/name = {{msg.board}}' });
+    await poll(node, { board: 'Help Desk' });
+    const helpDesk = addTickets(2, { board: { id: 1, name: 'Help Desk' } });
+    const projects = addTickets(1, { board: { id: 2, name: 'Projects' } });
+    assert.deepEqual(
+      ids(await poll(node, { board: 'Help Desk' })),
+      helpDesk.map((ticket) => ticket.id),
+    );
+    const queries = ticketRequests();
+    assert.ok(queries.every((query) => query.conditions?.includes('board/name = "Help Desk"')));
+    // The next message names another board: the poll asks for its records from the watermark on.
+    sim.store.update(TICKETS, projects[0].id, { summary: 'moved on' });
+    assert.deepEqual(ids(await poll(node, { board: 'Projects' })), [projects[0].id]);
+  });
+
+  it('fails a poll whose message lacks a value of its conditions, sending nothing', async () => {
+    const node = await loadFlow({ conditions: 'board/name = {{msg.board}}' });
+    sim.clearLog();
+    const { error, sent } = await failingPoll(node);
+    assert.equal(error, 'conditions: {{msg.board}} is not set');
+    assert.deepEqual(sent, []);
+    assert.equal(ticketRequests().length, 0);
+  });
+
   it('reads very long conditions as POST .../search', async () => {
     const added = addTickets(3);
     const others = Array.from({ length: 400 }, (_, i) => 900000 + i);

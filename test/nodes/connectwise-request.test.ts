@@ -678,6 +678,61 @@ describe('connectwise-request node', function () {
       }
     });
 
+    it('fills message-time values into fixed conditions, quoted for ConnectWise', async () => {
+      const summary = 'Printer "3rd floor" \\ east';
+      const ticket = sim.store.insert('service/tickets', { summary }) as TicketRecord;
+      const node = await loadFlow(
+        {
+          operationId: 'getServiceTickets',
+          params: [
+            {
+              name: 'conditions',
+              type: 'str',
+              value:
+                'summary = {{msg.payload.summary}} and id in ({{msg.ids}}) and ' +
+                '_info/lastUpdated > [{{flow.since}}] and id != {{env.SKIP_ID}}',
+            },
+          ],
+        },
+        { tabEnv: [{ name: 'SKIP_ID', value: '1' }] },
+      );
+      node.context().flow.set('since', new Date(0));
+      const msg = await answer(node, { payload: { summary }, ids: [ticket.id, 2, 3] });
+      assert.deepEqual(
+        (msg.payload as TicketRecord[]).map((record) => record.id),
+        [ticket.id],
+      );
+      const sent = sim.log.find((entry) => entry.path.endsWith('/service/tickets'));
+      assert.equal(
+        sent?.query.conditions,
+        `summary = "Printer \\"3rd floor\\" \\\\ east" and id in (${ticket.id}, 2, 3) and ` +
+          '_info/lastUpdated > [1970-01-01T00:00:00Z] and id != "1"',
+      );
+    });
+
+    it('sends nothing when a message-time value of the conditions is missing', async () => {
+      const node = await loadFlow({
+        operationId: 'getServiceTickets',
+        params: [{ name: 'conditions', type: 'str', value: 'summary = {{msg.summary}}' }],
+      });
+      const caught = await failure(node, { payload: {} });
+      assert.equal(caughtText(caught), 'params.conditions: {{msg.summary}} is not set');
+      assert.equal(sim.log.length, 0);
+    });
+
+    it('never reads placeholders in conditions that come from a message', async () => {
+      const node = await loadFlow({
+        operationId: 'getServiceTickets',
+        params: [{ name: 'conditions', type: 'msg', value: 'filter' }],
+      });
+      const caught = await failure(node, { filter: 'summary = {{env.CW_SECRET}}' });
+      assert.match(
+        caughtText(caught),
+        /^query\.conditions: unexpected character "\{" at position 11/,
+      );
+      assert.equal(sim.log.length, 0);
+    });
+
     it('reads a flow environment variable', async () => {
       const node = await loadFlow(
         {

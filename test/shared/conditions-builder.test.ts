@@ -352,6 +352,32 @@ describe('conditions builder: text to rows', () => {
     ]);
   });
 
+  it('reads message-time values into rows and writes them back as placeholders', () => {
+    const text =
+      'board/name = {{msg.payload.board}} and _info/lastUpdated > [{{flow.since}}] and ' +
+      'status/name in ({{jsonata: $split(statuses, ",")}}) and closedFlag = {{env.CW_CLOSED}}';
+    const read = textToRows(text, ticketFields);
+    assert.ok(read.ok);
+    const placeholder = (source: string, expression: string, date = false) => ({
+      type: 'placeholder' as const,
+      source: source as 'msg',
+      expression,
+      date,
+    });
+    assert.deepEqual(
+      read.group,
+      group('and', [
+        row('board/name', '=', placeholder('msg', 'payload.board')),
+        row('_info/lastUpdated', '>', placeholder('flow', 'since', true)),
+        row('status/name', 'in', placeholder('jsonata', '$split(statuses, ",")')),
+        row('closedFlag', '=', placeholder('env', 'CW_CLOSED')),
+      ]),
+    );
+    // A placeholder fits a field of any type: its value is checked when it is filled in.
+    assert.deepEqual(read.notes, []);
+    assert.equal(rowsToText(read.group), text);
+  });
+
   it('reads empty text as no rows', () => {
     assert.deepEqual(textToRows('  '), { ok: true, group: emptyGroup(), notes: [] });
   });

@@ -16,7 +16,6 @@ import {
 } from '../../core/change-poller';
 import { readBaseline } from '../../core/change-baseline';
 import { ChangeTracker } from '../../core/change-tracker';
-import { inputError } from '../../core/errors';
 import { LeaseLostError, PollLease, type LeaseState } from '../../core/poll-lease';
 import type { RedisCoordinator } from '../../core/redis-coordinator';
 import {
@@ -26,7 +25,7 @@ import {
   whenFlowsStarted,
   type DoneFunction,
 } from '../node-status';
-import { evaluateParameterRows } from '../typed-inputs';
+import { evaluateParameterRows, fillConditionPlaceholders } from '../typed-inputs';
 import { createChangeOutput, PollAbandonedError } from './change-output';
 import { ContextWatermarkStore, snapshotOf, type CallbackContext } from './context-watermark';
 import { withCustomFieldValues } from './custom-field-values';
@@ -252,6 +251,13 @@ export class PollRunner {
     try {
       const { poller, source } = await this.polling;
       const values = await this.evaluateRows(msg);
+      const conditions = await fillConditionPlaceholders(
+        this.options.RED,
+        node,
+        settings.change.conditions,
+        msg,
+        'conditions',
+      );
       // Fails before anything is sent when the connection cannot be used.
       await connection.getClient();
       if (this.closed) return undefined;
@@ -284,7 +290,7 @@ export class PollRunner {
             flush: () => (lease.held ? output.flush() : Promise.resolve(undefined)),
           }
         : output;
-      const result: PollResult = await poller.poll(sink, { ifBusy: 'wait' });
+      const result: PollResult = await poller.poll(sink, { ifBusy: 'wait', conditions });
       this.shownState = undefined;
       if (!this.closed) node.status(this.success(result, output.sent));
       return undefined;
@@ -311,22 +317,7 @@ export class PollRunner {
 
   private async evaluateRows(msg: NodeMessage | undefined): Promise<ParameterValue[]> {
     const { RED, node, settings } = this.options;
-    if (msg === undefined) {
-      const fromMessage = settings.rows.find((row) => row.type === 'msg');
-      if (fromMessage) {
-        throw inputError(
-          `params.${fromMessage.name}`,
-          `reads msg.${fromMessage.value}, but a timed poll has no message`,
-        );
-      }
-    }
-    return evaluateParameterRows(
-      RED,
-      node,
-      settings.rows,
-      msg ?? ({} as NodeMessage),
-      (row) => `params.${row.name}`,
-    );
+    return evaluateParameterRows(RED, node, settings.rows, msg, (row) => `params.${row.name}`);
   }
 
   /** The lease of this node on a coordinated connection; undefined when not coordinated. */

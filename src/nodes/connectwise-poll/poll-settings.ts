@@ -152,7 +152,7 @@ export function resolvePollSettings(config: PollConfig): PollSettings {
     change.fields = withRequiredFields(change.fields, tracking.fields);
   }
   if (change.conditions !== '') {
-    const problem = validateConditions(change.conditions, 'conditions');
+    const problem = validateConditions(change.conditions, 'conditions', { placeholders: true });
     if (problem) throw problem;
   }
   return {

@@ -222,7 +222,8 @@ function toGroup(node: ConditionNode): ConditionGroup {
 }
 
 function valueFits(value: ConditionValue, type: FieldType): boolean {
-  if (value.type === 'null') return true;
+  // A message-time value is checked when it is filled in.
+  if (value.type === 'null' || value.type === 'placeholder') return true;
   return value.type === type || (type === 'date' && value.type === 'string');
 }
 
@@ -255,7 +256,7 @@ export function textToRows(text: string, fields?: readonly BuilderField[]): Read
   if (text.trim() === '') return { ok: true, group: emptyGroup(), notes: [] };
   let tree: ConditionNode;
   try {
-    tree = parseConditions(text);
+    tree = parseConditions(text, 'conditions', { placeholders: true });
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }

@@ -117,6 +117,8 @@ export function valueToInput(value: ConditionValue, timeZone: string): string {
       return '';
     case 'date':
       return utcToLocal(value.value, timeZone) ?? value.value;
+    case 'placeholder':
+      return value.expression;
   }
 }
 
