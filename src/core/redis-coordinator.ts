@@ -1,7 +1,8 @@
 /**
  * One connection's coordination with the other Node-RED instances that use the same ConnectWise
- * API member, through Redis: the shared rate limit (rate-limiter-flexible's RateLimiterRedis),
- * the shared concurrency (a lease-bounded semaphore), the shared 429 pause (a key with expiry,
+ * API member, through Redis: the shared rate limit (a counter per whole-second window) and the
+ * shared concurrency (a lease-bounded semaphore), both taken by one script, the attempts that
+ * start in one turn of the event loop asking together; the shared 429 pause (a key with expiry,
  * announced on a channel), the callback repeat window (SET NX with the window as expiry), and the
  * poll leases and fenced watermarks (poll-lease.ts).
  *
@@ -11,7 +12,6 @@
  * the background: `available` and `onAvailability` tell the nodes, for their status.
  */
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
-import type { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 import { QueueTimeoutError } from './rate-limit';
 import { describeRedis, type RedisSettings } from './redis-settings';
@@ -39,18 +39,51 @@ export interface CoordinatorOptions {
 
 /** Scripts sent once per connection and then run by hash (ioredis `defineCommand`). */
 const SCRIPTS = {
-  /** KEYS[1] semaphore; ARGV: most holders, lease ms, holder id. 1 when taken. */
-  cwSemaphore: {
-    numberOfKeys: 1,
-    lua: `local t = redis.call('time')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('zremrangebyscore', KEYS[1], '-inf', now)
-if redis.call('zcard', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('zadd', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  return 1
+  /**
+   * KEYS[1] rate counter, KEYS[2] semaphore; ARGV: the window's points, window seconds, most
+   * holders, lease ms, the count n of attempts asking, their n holder ids, then the holders this
+   * instance gave back since its last call. Gives the first attempts a rate point and a slot each
+   * (never one without the other) and answers {taken, wait} for the others: -1 when every slot is
+   * held, else the ms until the rate window ends. The counter lives for one window (rateWindow):
+   * what was taken in it is never carried into the next.
+   */
+  cwAcquire: {
+    numberOfKeys: 2,
+    lua: `local asking = tonumber(ARGV[5])
+if #ARGV > 5 + asking then redis.call('zrem', KEYS[2], unpack(ARGV, 6 + asking)) end
+local rate = tonumber(ARGV[1]) - tonumber(redis.call('get', KEYS[1]) or '0')
+local function windowLeft()
+  local ttl = redis.call('pttl', KEYS[1])
+  -- 0: the window ends within the millisecond (ask again at once); -1: a counter left without
+  -- an expiry, given one. Never a new expiry on a live window: that would skip the next one.
+  if ttl ~= -1 then return math.max(ttl, 1) end
+  redis.call('expire', KEYS[1], ARGV[2])
+  return tonumber(ARGV[2]) * 1000
 end
-return 0`,
+if rate <= 0 then return {0, windowLeft()} end
+local most = tonumber(ARGV[3])
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local held = redis.call('zcard', KEYS[2])
+if held + math.min(asking, rate) > most then
+  -- Entries of crashed holders count until their lease ends: dropped only when they matter.
+  redis.call('zremrangebyscore', KEYS[2], '-inf', now)
+  held = redis.call('zcard', KEYS[2])
+end
+local taken = math.min(asking, rate, most - held)
+if taken <= 0 then return {0, -1} end
+if redis.call('incrby', KEYS[1], taken) == taken then redis.call('expire', KEYS[1], ARGV[2]) end
+local entries = {}
+local expires = now + tonumber(ARGV[4])
+for i = 1, taken do
+  entries[2 * i - 1] = expires
+  entries[2 * i] = ARGV[5 + i]
+end
+redis.call('zadd', KEYS[2], unpack(entries))
+redis.call('pexpire', KEYS[2], ARGV[4])
+if taken == asking then return {taken, 0} end
+if taken == rate then return {taken, windowLeft()} end
+return {taken, -1}`,
   },
   /** KEYS: the delivery's keys; ARGV[1] window ms. 1 the first time any instance offers it. */
   cwFirstTime: {
@@ -105,7 +138,7 @@ type ScriptClient = RedisClient &
   Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
 
 /**
- * Rate-limiter-flexible counts in whole-second windows: the shortest window in which the
+ * The shared rate is counted in whole-second windows: the shortest window in which the
  * minute's budget divides evenly, so any minute sees at most the budget plus one window's share.
  */
 export function rateWindow(ratePerMinute: number): { points: number; seconds: number } {
@@ -120,6 +153,16 @@ const sleep = (ms: number): Promise<void> =>
 
 const noRelease = (): void => undefined;
 
+/** Most attempts asked for in one script call (a connection allows at most 100 at once). */
+const MOST_ASKING = 100;
+
+interface Asking {
+  holder: string;
+  /** 0: taken; -1: every slot held; else ms until the rate window ends. */
+  resolve: (wait: number) => void;
+  reject: (err: unknown) => void;
+}
+
 let holderCounter = 0;
 
 export class RedisCoordinator implements RequestGate {
@@ -129,7 +172,17 @@ export class RedisCoordinator implements RequestGate {
   readonly leaseMs: number;
   private readonly redis: ScriptClient;
   private readonly subscriber: RedisClient;
-  private readonly limiter: RateLimiterRedis;
+  private readonly window: { points: number; seconds: number };
+  private readonly rateKey: string;
+  private readonly semaphoreKey: string;
+  private attempts = 0;
+  /** Attempts that asked during this turn of the event loop: they go to Redis together. */
+  private asking: Asking[] = [];
+  /** Slots given back and not yet sent: they go with the next ask, or on their own soon. */
+  private released: string[] = [];
+  private sendScheduled = false;
+  /** Attempts of this instance waiting for a slot: a slot given back here wakes the first. */
+  private readonly slotWaiters: (() => void)[] = [];
   private readonly pauseListeners = new Set<(ms: number) => void>();
   private readonly availabilityListeners = new Set<(available: boolean) => void>();
   private pausedUntil = 0;
@@ -139,13 +192,15 @@ export class RedisCoordinator implements RequestGate {
   private constructor(
     private readonly settings: RedisSettings,
     private readonly options: CoordinatorOptions,
-    modules: { Redis: typeof RedisClient; RateLimiterRedis: typeof RateLimiterRedis },
+    Redis: typeof RedisClient,
   ) {
     this.holderId = `${process.pid}-${Date.now().toString(36)}-${(holderCounter += 1)}`;
     this.description = describeRedis(settings);
     this.leaseMs = settings.leaseMs;
     const redisOptions: RedisOptions = {
       password: settings.password,
+      // Sent at once: asks and releases are already gathered per turn (see sendAsks).
+      autoPipeliningIgnoredCommands: ['cwAcquire', 'zrem'],
       // Fail at once while disconnected, so requests fall back instead of queueing on Redis.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -157,22 +212,17 @@ export class RedisCoordinator implements RequestGate {
       enableAutoPipelining: true,
       ...(settings.tls ? { tls: {} } : {}),
     };
-    this.redis = new modules.Redis(settings.url, redisOptions) as ScriptClient;
+    this.redis = new Redis(settings.url, redisOptions) as ScriptClient;
     for (const [name, script] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, script);
-    this.subscriber = new modules.Redis(settings.url, {
+    this.subscriber = new Redis(settings.url, {
       ...redisOptions,
       // The subscription is re-made on reconnect, so it may queue until then.
       enableOfflineQueue: true,
       commandTimeout: undefined,
     });
-    const window = rateWindow(options.ratePerMinute);
-    this.limiter = new modules.RateLimiterRedis({
-      storeClient: this.redis,
-      keyPrefix: `${settings.prefix}rate`,
-      points: window.points,
-      duration: window.seconds,
-      rejectIfRedisNotReady: true,
-    });
+    this.window = rateWindow(options.ratePerMinute);
+    this.rateKey = this.key('rate:all');
+    this.semaphoreKey = this.key('running');
     this.watch();
   }
 
@@ -181,11 +231,8 @@ export class RedisCoordinator implements RequestGate {
     settings: RedisSettings,
     options: CoordinatorOptions,
   ): Promise<RedisCoordinator> {
-    const [{ Redis }, { RateLimiterRedis: Limiter }] = await Promise.all([
-      import('ioredis'),
-      import('rate-limiter-flexible'),
-    ]);
-    return new RedisCoordinator(settings, options, { Redis, RateLimiterRedis: Limiter });
+    const { Redis } = await import('ioredis');
+    return new RedisCoordinator(settings, options, Redis);
   }
 
   get available(): boolean {
@@ -225,62 +272,33 @@ export class RedisCoordinator implements RequestGate {
 
   async acquire(since: number, deadline: number): Promise<() => void> {
     if (!this.available) return noRelease;
-    const holder = `${this.holderId}-${Math.random().toString(36).slice(2)}`;
-    const semaphore = this.key('running');
-    const release = (): void => {
-      this.redis.zrem(semaphore, holder).catch(() => undefined);
-    };
-    let rated = false;
-    let slotted = false;
-    /** A check that failed (Redis went away mid-way) counts as passed: the local limit holds. */
-    let slotFailed = false;
+    const holder = `${this.holderId}:${(this.attempts += 1)}`;
     for (;;) {
-      // Both asked at once, in one round trip; a permit already had is kept while the other waits.
-      const [rate, slot] = await Promise.allSettled([
-        rated ? Promise.resolve() : this.limiter.consume('all', 1),
-        slotted
-          ? Promise.resolve(1)
-          : this.redis.cwSemaphore(
-              semaphore,
-              this.options.concurrency,
-              this.options.attemptMs,
-              holder,
-            ),
-      ]);
-      let wait = 0;
-      if (!rated) {
-        if (rate.status === 'fulfilled' || rate.reason instanceof Error) rated = true;
-        else wait = (rate.reason as RateLimiterRes).msBeforeNext + Math.random() * 3;
-      }
-      if (!slotted) {
-        if (slot.status === 'rejected') {
-          this.options.log?.(
-            'debug',
-            `${this.description}: concurrency check failed: ${(slot.reason as Error).message}`,
-          );
-          slotted = true;
-          slotFailed = true;
-        } else if (slot.value === 1) {
-          slotted = true;
-        } else {
-          wait = Math.max(wait, 2 + Math.random() * 4);
-        }
-      }
-      if (rated && slotted) break;
-      if (!this.available) {
-        if (slotted && !slotFailed) release();
+      let wait: number;
+      try {
+        wait = await this.ask(holder);
+      } catch (err) {
+        // Redis went away mid-way: the local limit holds.
+        this.options.log?.(
+          'debug',
+          `${this.description}: shared limit check failed: ${(err as Error).message}`,
+        );
         return noRelease;
       }
-      // A slot held while waiting for the rate would keep others off the wire: give it back.
-      if (slotted && !rated) {
-        if (!slotFailed) release();
-        slotted = false;
-        slotFailed = false;
+      if (wait === 0) break;
+      if (!this.available) return noRelease;
+      if (wait > 0) {
+        wait += Math.random() * 3;
+        this.checkDeadline(since, deadline, wait);
+        await sleep(wait);
+      } else {
+        // Slots held elsewhere show up by asking again; one given back here wakes a waiter at once.
+        wait = 2 + Math.random() * 4;
+        this.checkDeadline(since, deadline, wait);
+        await this.slotFreed(wait);
       }
-      this.checkDeadline(since, deadline, wait);
-      await sleep(wait);
     }
-    const done = slotFailed ? noRelease : release;
+    const done = (): void => this.release(holder);
     // Another instance's 429 may have arrived while this one waited for its permits.
     const paused = this.pausedUntil - Date.now();
     if (paused > 0) {
@@ -293,6 +311,83 @@ export class RedisCoordinator implements RequestGate {
       await sleep(paused);
     }
     return done;
+  }
+
+  /** Asks for a rate point and a slot together with the other attempts asking in this turn. */
+  private ask(holder: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.asking.push({ holder, resolve, reject });
+      this.scheduleSend();
+    });
+  }
+
+  private release(holder: string): void {
+    this.released.push(holder);
+    // A waiter woken here asks at once, and takes this release along.
+    this.slotWaiters.shift()?.();
+    this.scheduleSend();
+  }
+
+  /**
+   * Once per turn of the event loop: attempts finish and the next ones start in the same turn,
+   * so one script call answers all of them and carries the slots given back: one round trip,
+   * one script run and one reply however many are in flight.
+   */
+  private scheduleSend(): void {
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    setImmediate(() => {
+      this.sendScheduled = false;
+      this.sendAsks();
+    });
+  }
+
+  private sendAsks(): void {
+    const released = this.released;
+    this.released = [];
+    if (this.asking.length === 0) {
+      if (released.length > 0) {
+        this.redis.zrem(this.semaphoreKey, ...released).catch(() => undefined);
+      }
+      return;
+    }
+    const asking = this.asking.splice(0, MOST_ASKING);
+    if (this.asking.length > 0) this.scheduleSend();
+    this.redis
+      .cwAcquire(
+        this.rateKey,
+        this.semaphoreKey,
+        this.window.points,
+        this.window.seconds,
+        this.options.concurrency,
+        this.options.attemptMs,
+        asking.length,
+        ...asking.map((attempt) => attempt.holder),
+        ...released,
+      )
+      .then(
+        (answer) => {
+          const [taken, wait] = answer as [number, number];
+          asking.forEach((attempt, index) => attempt.resolve(index < taken ? 0 : wait));
+        },
+        (err: unknown) => {
+          for (const attempt of asking) attempt.reject(err);
+        },
+      );
+  }
+
+  /** Resolves after `ms`, or sooner when this instance gives a slot back. */
+  private slotFreed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        const at = this.slotWaiters.indexOf(wake);
+        if (at >= 0) this.slotWaiters.splice(at, 1);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, ms));
+      this.slotWaiters.push(wake);
+    });
   }
 
   pause(ms: number): void {
@@ -344,6 +439,7 @@ export class RedisCoordinator implements RequestGate {
     // Closing is not an outage: nobody is told Redis went away.
     this.availabilityListeners.clear();
     this.isAvailable = false;
+    this.sendAsks();
     await Promise.all(
       [this.redis.quit(), this.subscriber.quit()].map((p) => p.catch(() => undefined)),
     );

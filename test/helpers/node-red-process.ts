@@ -37,6 +37,12 @@ export interface NodeRedProcessOptions {
   extraSettings?: string;
   /** Environment variables added to the process's. */
   env?: Record<string, string>;
+  /**
+   * A user's settings file to run with instead of the test defaults: its exports, with only what
+   * this machine needs on top (loopback, the flows file in the userDir, no calls home) and
+   * `extraSettings`. Its credentialSecret and logging stay as it has them.
+   */
+  settingsFile?: string;
 }
 
 /** One message of the editor's websocket (`/comms`). */
@@ -105,6 +111,16 @@ function rootOf(root: string | undefined): string {
 }
 
 function settingsSource(options: NodeRedProcessOptions, users: AdminUser[]): string {
+  if (options.settingsFile) {
+    const lines = [
+      `uiHost: '127.0.0.1',`,
+      `flowFile: 'flows.json',`,
+      `telemetry: { enabled: false, updateNotification: false },`,
+      `diagnostics: { enabled: false },`,
+    ];
+    if (options.extraSettings) lines.push(options.extraSettings);
+    return `module.exports = {\n  ...require(${JSON.stringify(options.settingsFile)}),\n  ${lines.join('\n  ')}\n};\n`;
+  }
   const lines = [
     `uiHost: '127.0.0.1',`,
     `flowFile: 'flows.json',`,

@@ -2,13 +2,26 @@
  * Several real Node-RED processes (red.js, this package installed in each userDir) on one
  * simulator and one real redis-server, with connections that coordinate through Redis: together
  * they keep one rate limit. A connection that does not coordinate loads nothing of Redis.
+ * The processes run as docs/multi-instance/ sets them up: its settings.js, the environment its
+ * compose.yaml gives each instance (the Redis URL with the password, the credential secret), and
+ * a redis-server with the password compose gives it.
  */
 import { strict as assert } from 'node:assert';
+import { createDecipheriv, createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import * as path from 'node:path';
 
 import { CONFIG_VERSIONS, CONNECTION_DEFAULTS, POLL_DEFAULTS } from '../../src/shared/node-configs';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { startNodeRedProcess, type NodeRedProcess } from '../helpers/node-red-process';
+import {
+  DOCS_SETTINGS,
+  nodeRedEnvironment,
+  readmeValues,
+  redisPassword,
+  redisUrlVariable,
+} from '../helpers/multi-instance-docs';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import { measuredRate } from '../helpers/request-rate';
 
@@ -78,7 +91,7 @@ function probeFlow(sim: Simulator, settings: Record<string, unknown>) {
       z: 'tab',
       func:
         "msg.payload = { answered: global.get('answered') === true, redisModules: " +
-        "global.get('loadedModules')().filter((m) => /[\\\\/](ioredis|rate-limiter-flexible)[\\\\/].*\\.js$/.test(m)) };" +
+        "global.get('loadedModules')().filter((m) => /[\\\\/]ioredis[\\\\/].*\\.js$/.test(m)) };" +
         ' return msg;',
       wires: [['out']],
     },
@@ -295,17 +308,22 @@ describe('several Node-RED instances coordinated through Redis', function () {
   let redis: RedisServer;
   const started: NodeRedProcess[] = [];
 
-  async function nodeRed(extraSettings = '', redisUrl = redis.url): Promise<NodeRedProcess> {
+  /** What compose reads from the shell: the README's example. */
+  const composeValues = readmeValues();
+  const password = redisPassword(composeValues);
+
+  async function nodeRed(extraSettings = '', server = redis): Promise<NodeRedProcess> {
     const node = await startNodeRedProcess({
+      settingsFile: DOCS_SETTINGS,
       extraSettings,
-      env: { CW_REDIS_URL: redisUrl },
+      env: nodeRedEnvironment(composeValues, `127.0.0.1:${server.port}`),
     });
     started.push(node);
     return node;
   }
 
   before(async () => {
-    [sim, redis] = await Promise.all([startSimulator(), startRedisServer()]);
+    [sim, redis] = await Promise.all([startSimulator(), startRedisServer({ password })]);
   });
 
   afterEach(async () => {
@@ -318,10 +336,34 @@ describe('several Node-RED instances coordinated through Redis', function () {
     await Promise.all([sim.stop(), redis.stop()]);
   });
 
+  it('the compose set-up gives every instance the Redis URL in the variable a connection reads by default', () => {
+    assert.equal(redisUrlVariable(), CONNECTION_DEFAULTS.redisEnv);
+    assert.equal(CONNECTION_DEFAULTS.redisUrlFrom, 'env');
+    assert.ok(composeValues.REDIS_PASSWORD, 'the README exports REDIS_PASSWORD');
+    assert.equal(password, composeValues.REDIS_PASSWORD);
+    const env = nodeRedEnvironment(composeValues, '127.0.0.1:6379');
+    // The password travels in the URL, as compose writes it.
+    assert.equal(decodeURIComponent(new URL(env[CONNECTION_DEFAULTS.redisEnv]).password), password);
+  });
+
   it('loads nothing of Redis for a connection that does not coordinate, and does for one that does', async () => {
     const node = await nodeRed(MODULE_PROBE);
     await node.deploy(probeFlow(sim, { version: 2, coordinate: undefined }));
     const off = await probe(node);
+    // docs/multi-instance/flows/settings.js encrypts credentials with the secret compose passes
+    // (Node-RED's format: AES-256-CTR, the key a SHA-256 of the secret, the IV in front in hex).
+    const saved = JSON.parse(readFileSync(path.join(node.userDir, 'flows_cred.json'), 'utf8')) as {
+      $: string;
+    };
+    const decipher = createDecipheriv(
+      'aes-256-ctr',
+      createHash('sha256').update(composeValues.NODE_RED_CREDENTIAL_SECRET).digest(),
+      Buffer.from(saved.$.slice(0, 32), 'hex'),
+    );
+    const credentials = JSON.parse(
+      decipher.update(saved.$.slice(32), 'base64', 'utf8') + decipher.final('utf8'),
+    ) as Record<string, unknown>;
+    assert.ok(credentials.conn, "the connection's credentials, under the secret compose sets");
     assert.deepEqual(
       off.redisModules,
       [],
@@ -543,9 +585,9 @@ describe('several Node-RED instances coordinated through Redis', function () {
   });
 
   it('Redis restarted mid-run: requests go on, polls pause and say so, then resume by themselves', async () => {
-    const ownRedis = await startRedisServer({ persist: true });
+    const ownRedis = await startRedisServer({ persist: true, password });
     const collector = await startCollector();
-    const nodes = await Promise.all([nodeRed('', ownRedis.url), nodeRed('', ownRedis.url)]);
+    const nodes = await Promise.all([nodeRed('', ownRedis), nodeRed('', ownRedis)]);
     const sessions = await Promise.all(
       nodes.map((node) => node.openComms(undefined, ['status/#'])),
     );
