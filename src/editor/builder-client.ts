@@ -23,6 +23,12 @@ export interface CountRequest {
 }
 
 const fieldRequests = new Map<string, Promise<FieldsAnswer>>();
+const loadedFields = new Map<string, FieldsAnswer>();
+
+/** The fields of a list if they were fetched already. */
+export function cachedFields(document: string, operationId: string): FieldsAnswer | undefined {
+  return loadedFields.get(`${document}\n${operationId}`);
+}
 
 export function loadFields(document: string, operationId: string): Promise<FieldsAnswer> {
   const key = `${document}\n${operationId}`;
@@ -35,7 +41,10 @@ export function loadFields(document: string, operationId: string): Promise<Field
         dataType: 'json',
         cache: true,
       })
-        .done((answer: FieldsAnswer) => resolve(answer))
+        .done((answer: FieldsAnswer) => {
+          loadedFields.set(key, answer);
+          resolve(answer);
+        })
         .fail((xhr: JQuery.jqXHR, _status: string, thrown: string) =>
           reject(new Error(ajaxErrorText(xhr, thrown))),
         );

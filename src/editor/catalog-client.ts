@@ -59,6 +59,11 @@ function catalogRequest<T>(
   return getJson<T>(`connectwise-manage/catalog${resource}`, params);
 }
 
+/** The index of a document (and kind filter) if it was fetched already. */
+export function cachedIndex(document: string, kind: IndexKind = 'all'): CatalogIndex | undefined {
+  return loadedIndexes.get(`${kind}\n${document}`);
+}
+
 export function loadIndex(document: string, kind: IndexKind = 'all'): Promise<CatalogIndex> {
   const key = `${kind}\n${document}`;
   let request = indexRequests.get(key);

@@ -8,6 +8,7 @@ import { callbackLabel, prepareCallbackForm, saveCallbackForm } from './callback
 import { loadIndex, loadOperation } from './catalog-client';
 import { connectionFormValues, prepareConnectionForm } from './connection-form';
 import { installStyles } from './editor-styles';
+import { buildingForm } from './form-fields';
 import { editorDefaults, migrateOnOpen } from './node-definitions';
 import { connectionLabel, pollLabel, requestLabel } from './node-labels';
 import { filterOperations, searchableOperation } from './operation-search';
@@ -21,7 +22,7 @@ function preparing(
 ): (node: EditorNodeInstance) => void {
   return (node) => {
     migrateOnOpen(kind, node);
-    prepare(node as never);
+    buildingForm(() => prepare(node as never));
   };
 }
 

@@ -2,15 +2,18 @@
  * What the request and poll forms share: the connection's catalog, the operation picker, the
  * chosen operation's detail and its parameter rows.
  */
-import type { OperationSummary } from '../shared/catalog-types';
+import type { CatalogIndex, OperationDetail, OperationSummary } from '../shared/catalog-types';
 import type { ParameterRow } from '../shared/modes';
 import {
+  cachedIndex,
+  cachedOperation,
   documentForConnection,
   loadIndex,
   loadOperation,
   type IndexKind,
   type OperationAnswer,
 } from './catalog-client';
+import { resizeTray, showIf } from './form-fields';
 import { OperationPicker } from './operation-picker';
 import { readableSummary } from './operation-search';
 import { ParameterRows } from './parameter-rows';
@@ -43,6 +46,8 @@ export class OperationForm {
   private detailRequest = 0;
   /** Why the current document's index could not be loaded, if it could not. */
   private indexError = '';
+  /** The operation the rows were first built for, if its detail was fetched before. */
+  private initialRows: OperationDetail | undefined;
   private readonly operationInput = $('#node-input-operationId');
   private readonly summaryInput = $('#node-input-operationSummary');
   private readonly errorLine = $('#node-input-cw-operation-error');
@@ -57,16 +62,27 @@ export class OperationForm {
       labels: parameterLabels(node, prefix),
       hiddenNames: options.hiddenParams,
     });
-    this.rows.setOperation(undefined, node.params ?? []);
     this.document = documentForConnection(this.connectionId());
+    // A detail fetched before gives the rows their operation at once, so they are built once.
+    const chosen = this.operationId();
+    this.initialRows = chosen ? cachedOperation(this.document, chosen)?.operation : undefined;
+    this.rows.setOperation(this.initialRows, node.params ?? []);
     this.picker.select(node.operationId);
-    this.loadCatalog(true);
     $('#node-input-connection').on('change', () => {
       const document = documentForConnection(this.connectionId());
       if (document === this.document) return;
       this.document = document;
       this.loadCatalog(false);
     });
+  }
+
+  /**
+   * Shows the connection's catalog and the chosen operation's detail: at once when they were
+   * fetched before, else when they arrive. The forms call it at the end of their set-up, once
+   * everything `onDetail` touches exists.
+   */
+  load(): void {
+    this.loadCatalog(true);
   }
 
   detail(): OperationAnswer | undefined {
@@ -88,22 +104,23 @@ export class OperationForm {
       : (this.options.node.connection ?? '');
   }
 
-  /** Loads the index for the current document, then the chosen operation's detail. */
+  /**
+   * Loads the chosen operation's detail and the index for the current document. The detail goes
+   * first: it clears the operation line, where the index may then say the operation is missing.
+   */
   private loadCatalog(initial: boolean): void {
     const document = this.document;
     this.indexError = '';
+    const chosen = this.operationId();
+    if (chosen) this.loadDetail(chosen, initial);
+    const known = cachedIndex(document, this.options.kind);
+    if (known) {
+      this.showIndex(known);
+      return;
+    }
     loadIndex(document, this.options.kind).then(
       (index) => {
-        if (document !== this.document) return;
-        this.picker.setIndex(index);
-        const chosen = this.operationId();
-        if (chosen && !this.picker.operation(chosen)) {
-          this.showError(
-            this.options.node._(`${this.options.prefix}.errors.notInCatalog`, {
-              operationId: chosen,
-            }),
-          );
-        }
+        if (document === this.document) this.showIndex(index);
       },
       (err: Error) => {
         if (document !== this.document) return;
@@ -113,8 +130,18 @@ export class OperationForm {
         if (this.errorLine.text() === err.message) this.showError('');
       },
     );
+  }
+
+  private showIndex(index: CatalogIndex): void {
+    this.picker.setIndex(index);
     const chosen = this.operationId();
-    if (chosen) this.loadDetail(chosen, initial);
+    if (chosen && !this.picker.operation(chosen)) {
+      this.showError(
+        this.options.node._(`${this.options.prefix}.errors.notInCatalog`, {
+          operationId: chosen,
+        }),
+      );
+    }
   }
 
   private pick(operation: OperationSummary): void {
@@ -126,18 +153,14 @@ export class OperationForm {
   private loadDetail(operationId: string, initial: boolean): void {
     const request = ++this.detailRequest;
     this.showError('');
+    const known = cachedOperation(this.document, operationId);
+    if (known) {
+      this.showDetail(known, initial);
+      return;
+    }
     loadOperation(this.document, operationId).then(
       (answer) => {
-        if (request !== this.detailRequest) return;
-        this.answer = answer;
-        this.summaryInput.val(readableSummary(answer.operation.summary));
-        if (initial) {
-          this.rows.setOperation(answer.operation, this.options.node.params ?? []);
-        } else {
-          this.rows.switchOperation(answer.operation);
-        }
-        this.options.onDetail(answer, initial);
-        RED.tray.resize();
+        if (request === this.detailRequest) this.showDetail(answer, initial);
       },
       (err: Error) => {
         if (request !== this.detailRequest) return;
@@ -148,7 +171,19 @@ export class OperationForm {
     );
   }
 
+  private showDetail(answer: OperationAnswer, initial: boolean): void {
+    this.answer = answer;
+    this.summaryInput.val(readableSummary(answer.operation.summary));
+    if (!initial) {
+      this.rows.switchOperation(answer.operation);
+    } else if (answer.operation !== this.initialRows) {
+      this.rows.setOperation(answer.operation, this.options.node.params ?? []);
+    }
+    this.options.onDetail(answer, initial);
+    resizeTray();
+  }
+
   private showError(text: string): void {
-    this.errorLine.text(text).toggle(text !== '');
+    showIf(this.errorLine.text(text), text !== '');
   }
 }

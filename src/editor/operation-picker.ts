@@ -7,6 +7,7 @@
  * so they look (hover, selection, focus, light and dark themes) as the editor's other trees do.
  */
 import type { CatalogIndex, OperationSummary } from '../shared/catalog-types';
+import { afterPaint, showIf } from './form-fields';
 import {
   matchesWords,
   queryWords,
@@ -86,11 +87,6 @@ function prepareIndex(index: CatalogIndex): PreparedIndex {
     preparedIndexes.set(index, prepared);
   }
   return prepared;
-}
-
-/** Runs after the next paint, so what is already on screen shows first. */
-function afterPaint(run: () => void): void {
-  requestAnimationFrame(() => setTimeout(run, 0));
 }
 
 export class OperationPicker {
@@ -572,7 +568,7 @@ export class OperationPicker {
   }
 
   private showMessage(text: string, isError = false): void {
-    this.message.text(text).toggleClass('cw-picker-error', isError).show();
+    showIf(this.message.text(text).toggleClass('cw-picker-error', isError), true);
   }
 }
 

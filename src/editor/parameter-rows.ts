@@ -76,7 +76,8 @@ export class ParameterRows {
    */
   setOperation(detail: OperationDetail | undefined, saved: readonly ParameterRow[]): void {
     this.detail = detail;
-    this.list.editableList('empty');
+    // Emptying measures the list: not worth it for a list that is empty already.
+    if (this.list.editableList('length') > 0) this.list.editableList('empty');
     const savedByName = new Map(saved.map((row) => [row.name, row]));
     const used = new Set<string>();
     for (const spec of detail?.pathParams ?? []) {

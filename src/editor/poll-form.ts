@@ -10,7 +10,7 @@ import {
 } from './builder-bindings';
 import { ConditionsBuilder } from './conditions-builder';
 import { ChangeFilterRows, typedWatchedFields } from './change-filter-rows';
-import { ensureSelectValue } from './form-fields';
+import { ensureSelectValue, resizeTray } from './form-fields';
 import { OperationForm, type OperationNode } from './operation-form';
 import { showBuilder } from './request-form';
 
@@ -54,7 +54,7 @@ export function preparePollForm(node: PollNode): void {
     onDetail: (answer) => {
       if (answer) showBuilder(dialog, answer.operation.operationId, true);
       showFieldPicker(node, answer?.fieldPaths ?? []);
-      RED.tray.resize();
+      resizeTray();
     },
   });
   forms.set(node, form);
@@ -76,10 +76,11 @@ export function preparePollForm(node: PollNode): void {
   $('#node-input-start')
     .on('change', () => {
       $('.cw-since-row').toggle($('#node-input-start').val() === 'since');
-      RED.tray.resize();
+      resizeTray();
     })
     .trigger('change');
   $('#node-input-cw-since').val(toUtcInput(node.since));
+  form.load();
 }
 
 /** A list of the records' field paths: picking one adds it to the watched fields. */

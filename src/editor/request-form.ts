@@ -3,10 +3,10 @@ import { ALL_PAGES_DEFAULT_RECORD_LIMIT } from '../shared/limits';
 import { FORWARD_ONLY_MODES } from '../shared/modes';
 import { REQUEST_DEFAULTS, type RequestConfig } from '../shared/node-configs';
 import { builderLabels, fixedParams, requestQuery, rowBinding } from './builder-bindings';
-import { loadFields } from './builder-client';
+import { cachedFields, loadFields } from './builder-client';
 import { documentForConnection, type OperationAnswer } from './catalog-client';
 import { ConditionsBuilder } from './conditions-builder';
-import { ensureSelectValue } from './form-fields';
+import { afterPaint, ensureSelectValue, resizeTray, showIf } from './form-fields';
 import { OperationForm, type OperationNode } from './operation-form';
 
 type RequestNode = OperationNode & Partial<RequestConfig>;
@@ -60,42 +60,62 @@ export function prepareRequestForm(node: RequestNode): void {
 
   // Until the detail arrives, show the sections the saved settings use. Node-RED sizes the
   // dialog after this function, so nothing here asks for a resize.
-  $('.cw-body-section').toggle(Boolean(node.body) || node.bodySource === 'fixed');
-  $('.cw-paging-section').toggle(Boolean(node.paging) && node.paging !== 'page');
+  showIf($('.cw-body-section'), Boolean(node.body) || node.bodySource === 'fixed');
+  showIf($('.cw-paging-section'), Boolean(node.paging) && node.paging !== 'page');
   showBodyEditor(dialog);
   showRecordLimit();
   $('#node-input-bodySource').on('change', () => {
     showBodyEditor(dialog);
-    RED.tray.resize();
+    resizeTray();
   });
   $('#node-input-paging').on('change', () => {
     showRecordLimit();
-    RED.tray.resize();
+    resizeTray();
   });
+  form.load();
 }
 
-/** The custom fields to set and the member to act as: typed inputs, read per message. */
+/**
+ * The custom fields to set and the member to act as: typed inputs, read per message. They sit at
+ * the foot of the dialog and a typed input takes longer to build than the rest of the form, so
+ * they are built once the dialog has been painted; until then the plain inputs hold the saved
+ * values and types, which is what a save reads.
+ */
 function prepareCustomFieldsAndActAs(node: RequestNode): void {
-  $('#node-input-customFields')
-    .attr('placeholder', node._('connectwise-request.placeholder.customFields'))
-    .typedInput({
+  const customFields = $('#node-input-customFields').attr(
+    'placeholder',
+    node._('connectwise-request.placeholder.customFields'),
+  );
+  const actAs = $('#node-input-actAs').attr(
+    'placeholder',
+    node._('connectwise-request.placeholder.actAs'),
+  );
+  afterPaint(() => {
+    // The dialog may be gone already.
+    if (!document.body.contains(customFields[0])) return;
+    customFields.typedInput({
       default: REQUEST_DEFAULTS.customFieldsType,
       types: ['json', 'msg', 'flow', 'global', 'jsonata'],
       typeField: '#node-input-customFieldsType',
     });
-  $('#node-input-actAs')
-    .attr('placeholder', node._('connectwise-request.placeholder.actAs'))
-    .typedInput({
+    actAs.typedInput({
       default: REQUEST_DEFAULTS.actAsType,
       types: ['str', 'msg', 'flow', 'global', 'env', 'jsonata'],
       typeField: '#node-input-actAsType',
     });
+    // Node-RED has checked the values by now: an invalid one is marked on its typed input too.
+    for (const input of [customFields, actAs]) {
+      input
+        .next('.red-ui-typedInput-container')
+        .toggleClass('input-error', input.hasClass('input-error'));
+    }
+  });
 }
 
 function showRecordLimit(): void {
   const paging = $('#node-input-paging').val();
-  $('.cw-record-limit-row').toggle(paging !== 'page');
-  $('.cw-forward-only-row').toggle(FORWARD_ONLY_MODES.includes(String(paging)));
+  showIf($('.cw-record-limit-row'), paging !== 'page');
+  showIf($('.cw-forward-only-row'), FORWARD_ONLY_MODES.includes(String(paging)));
   // Streaming modes hold one page at a time, so only `all` has a default limit.
   $('#node-input-recordLimit').attr(
     'placeholder',
@@ -135,7 +155,7 @@ function setBodyText(dialog: RequestDialog, text: string): void {
 function showBodyEditor(dialog: RequestDialog): void {
   const fixed = $('#node-input-bodySource').val() === 'fixed';
   const row = $('.cw-body-editor-row');
-  row.toggle(fixed);
+  showIf(row, fixed);
   if (fixed && !dialog.bodyEditor && $('.cw-body-section').is(':visible')) {
     dialog.bodyEditor = RED.editor.createEditor({
       id: 'node-input-cw-body-editor',
@@ -153,8 +173,8 @@ function showOperation(
   if (!answer) return;
   const operation = answer.operation;
   const takesBody = BODY_METHODS.has(operation.method) || operation.body !== undefined;
-  $('.cw-body-section').toggle(takesBody);
-  $('.cw-paging-section').toggle(operation.responseKind === 'list');
+  showIf($('.cw-body-section'), takesBody);
+  showIf($('.cw-paging-section'), operation.responseKind === 'list');
   if (operation.responseKind !== 'list') $('#node-input-paging').val('page').trigger('change');
   if (takesBody && answer.sampleBody !== undefined) {
     const sample = JSON.stringify(answer.sampleBody, null, 2);
@@ -187,10 +207,16 @@ export function showBuilder(
     return;
   }
   const document = documentForConnection($('#node-input-connection').val());
+  const known = cachedFields(document, operationId);
+  if (known) {
+    builder.setResource(operationId, known);
+    resizeTray();
+    return;
+  }
   loadFields(document, operationId).then(
     (fields) => {
       builder.setResource(operationId, fields);
-      RED.tray.resize();
+      resizeTray();
     },
     () => builder.setResource(operationId, undefined),
   );
