@@ -446,6 +446,26 @@ function builderSuite(theme: EditorTheme): void {
       await page.click('#node-dialog-cancel');
     });
 
+    it("takes a row's value from the message, written as a placeholder the node fills in", async () => {
+      await openNodeDialog(IDS.poll);
+      await openBuilder();
+      const board = await addRow(0, 'board/name', '=');
+      await board.locator('.cw-builder-source').selectOption('msg');
+      await board.locator('.cw-builder-expression').fill('payload.board');
+      const since = await addRow(1, '_info/lastUpdated', '>');
+      await since.locator('.cw-builder-source').selectOption('flow');
+      await since.locator('.cw-builder-expression').fill('since');
+      assert.equal(
+        await page.locator('#node-input-conditions').inputValue(),
+        'board/name = {{msg.payload.board}} and _info/lastUpdated > [{{flow.since}}]',
+      );
+      await page.click('.cw-builder-count');
+      const result = page.locator('.cw-builder-count-result');
+      await result.filter({ hasText: /filled in for each message/ }).waitFor();
+      await assertReadable('builder rows with message-time values');
+      await page.click('#node-dialog-cancel');
+    });
+
     it('raised no script errors in the editor', () => {
       assert.deepEqual(pageErrors, []);
     });
