@@ -6,6 +6,8 @@
  * items of an `in` list. Reading the values (msg, context, env, JSONata) is the caller's part.
  */
 import {
+  conditionDateText,
+  conditionDateToMillis,
   formatConditionValue,
   formatPlaceholder,
   parseConditionTemplate,
@@ -30,10 +32,6 @@ export function conditionTemplate(text: string, field: string): ConditionTemplat
   return { text, field, placeholders };
 }
 
-function isoSeconds(millis: number): string {
-  return new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string')
@@ -46,12 +44,7 @@ function describe(value: unknown): string {
 function dateMillis(value: unknown): number {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const text = value.trim();
-    // A date-time without a zone is UTC, as in ConnectWise's own dates.
-    const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes('T') ? text : `${text}Z`;
-    return Date.parse(zoned);
-  }
+  if (typeof value === 'string' && value.trim() !== '') return conditionDateToMillis(value.trim());
   return NaN;
 }
 
@@ -59,11 +52,11 @@ function dateMillis(value: unknown): number {
 function spell(value: unknown, date: boolean): string | undefined {
   if (date) {
     const millis = dateMillis(value);
-    return Number.isNaN(millis) ? undefined : `[${isoSeconds(millis)}]`;
+    return Number.isNaN(millis) ? undefined : `[${conditionDateText(millis)}]`;
   }
   if (value === null) return 'null';
   if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? undefined : `[${isoSeconds(value.getTime())}]`;
+    return Number.isNaN(value.getTime()) ? undefined : `[${conditionDateText(value.getTime())}]`;
   }
   switch (typeof value) {
     case 'string':

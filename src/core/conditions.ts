@@ -523,6 +523,11 @@ export function formatConditions(node: ConditionNode): string {
   }
 }
 
+/** An instant as conditions dates are written (whole seconds, UTC): `2025-01-31T08:30:00Z`. */
+export function conditionDateText(millis: number): string {
+  return new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /**
  * The instant of a bracketed date. Dates without a zone are UTC in Manage; JavaScript would read
  * them as local time.

@@ -3,7 +3,11 @@
  * and as conditions spell them: strings quoted and escaped, numbers bare, `True`/`False`, `null`,
  * dates in UTC between brackets.
  */
-import { formatConditionValue, type ConditionValue } from '../../core/conditions';
+import {
+  conditionDateText,
+  formatConditionValue,
+  type ConditionValue,
+} from '../../core/conditions';
 import type { FieldType } from './schema-fields';
 
 export type ValueResult = { ok: true; value: ConditionValue } | { ok: false; problem: string };
@@ -37,10 +41,6 @@ function zoneOffset(timeZone: string, millis: number): number {
   return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(millis / 1000) * 1000;
 }
 
-function isoSeconds(millis: number): string {
-  return new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** The user's own time zone as the browser reports it. */
 export function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -63,7 +63,7 @@ export function localToUtc(local: string, timeZone: string): string | undefined 
   // Two passes find the offset in force at the instant itself, not at the wall-clock reading.
   let instant = wall - zoneOffset(timeZone, wall);
   instant = wall - zoneOffset(timeZone, instant);
-  return isoSeconds(instant);
+  return conditionDateText(instant);
 }
 
 /** A UTC date of conditions as the wall clock of `timeZone` shows it: `2025-01-31T09:30:00`. */
