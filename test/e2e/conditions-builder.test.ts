@@ -383,10 +383,16 @@ function builderSuite(theme: EditorTheme): void {
           '.red-ui-debug-msg-top-level > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
         )
         .click();
-      const records = message.locator(
-        '.red-ui-debug-msg-top-level > .red-ui-debug-msg-array-rows > .red-ui-debug-msg-object-entry > .red-ui-debug-msg-element.collapsed > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
+      // Every collapsed entry, records and the groups of ten the sidebar makes of a longer array.
+      const collapsed = message.locator(
+        [
+          '.red-ui-debug-msg-element.collapsed > .red-ui-debug-msg-row > .red-ui-debug-msg-object-handle',
+          '.red-ui-debug-msg-object-entry.collapsed > .red-ui-debug-msg-expandable > .red-ui-debug-msg-object-handle',
+        ].join(', '),
       );
-      for (let left = await records.count(); left > 0; left--) await records.first().click();
+      for (let clicks = 0; (await collapsed.count()) > 0 && clicks < 200; clicks++) {
+        await collapsed.first().click();
+      }
       const text = (await message.innerText()).replace(/\u00a0/g, ' ');
       assert.match(text, new RegExp(`array\\[${expected.length}\\]`));
       const shownIds = [...text.matchAll(/\bid: (\d+)/g)].map((m) => Number(m[1]));
