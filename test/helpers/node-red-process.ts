@@ -185,9 +185,11 @@ export async function startNodeRedProcess(
         () => resolve(new Error(`Node-RED did not start:\n${output}`)),
         START_TIMEOUT_MS,
       );
+      // Node-RED logs "Started flows" before its HTTP server listens: wait for both.
       const check = (): void => {
-        if (/Started flows/.test(output)) finish('started');
-        else if (/EADDRINUSE|already in use/.test(output)) finish('port in use');
+        if (/Started flows/.test(output) && /Server now running|headless mode/.test(output)) {
+          finish('started');
+        } else if (/EADDRINUSE|port in use|Unable to listen/.test(output)) finish('port in use');
       };
       const finish = (result: 'started' | 'port in use' | Error): void => {
         clearTimeout(timer);
@@ -202,7 +204,7 @@ export async function startNodeRedProcess(
     if (outcome === 'started') child = started;
     else {
       started.kill();
-      if (outcome instanceof Error && !/EADDRINUSE|already in use/.test(output)) {
+      if (outcome instanceof Error && !/EADDRINUSE|port in use|Unable to listen/.test(output)) {
         rmSync(userDir, { recursive: true, force: true });
         throw outcome;
       }
