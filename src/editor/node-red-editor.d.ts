@@ -38,6 +38,8 @@ interface NodeRedEditorApi {
       element?: HTMLElement;
       mode?: string;
       value?: string;
+      /** Monaco's option; Ace ignores it. */
+      foldingStrategy?: 'auto' | 'indentation';
     }): EditorCodeEditor;
   };
   tray: { resize(): void };

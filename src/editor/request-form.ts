@@ -161,6 +161,11 @@ function showBodyEditor(dialog: RequestDialog): void {
       id: 'node-input-cw-body-editor',
       mode: 'ace/mode/json',
       value: dialog.body,
+      // Folding by indentation, computed in the page while the editor is open. The default asks
+      // Monaco's JSON worker, and an answer arriving after the dialog closed makes Monaco read the
+      // model Node-RED has disposed ("Model is disposed!" thrown into the page). Bodies are
+      // indented JSON, so the folds are the same.
+      foldingStrategy: 'indentation',
     });
   }
 }

@@ -112,9 +112,16 @@ interface EditorWindow {
       node(id: string): Record<string, unknown> | null;
       dirty(): boolean;
       createCompleteNodeSet(): unknown[];
+      remove(id: string): unknown;
     };
-    view: { importNodes(nodes: unknown[], options: Record<string, unknown>): void };
-    editor: { editConfig(name: string, type: string, id: string): void };
+    view: {
+      importNodes(nodes: unknown[], options: Record<string, unknown>): void;
+      redraw(updateActive?: boolean): void;
+    };
+    editor: {
+      edit(node: Record<string, unknown>): void;
+      editConfig(name: string, type: string, id: string): void;
+    };
     workspaces: { active(): string };
   };
   cwE2E: EditorProbes;
@@ -476,6 +483,60 @@ function editorSuite(theme: EditorTheme): void {
       assert.equal(saved, connectionId, 'the request node keeps the new connection');
     });
 
+    it('closes a request dialog the moment its body editor shows, without a script error', async function () {
+      const connection = mustHave(connectionId, 'the connection');
+      const id = 'e2e.quickClose.request';
+      await importFlow([
+        {
+          id,
+          type: 'connectwise-request',
+          z: FLOW_ID,
+          x: 560,
+          y: 560,
+          connection,
+          operationId: 'postServiceTickets',
+          bodySource: 'fixed',
+        },
+      ]);
+      const before = pageErrors.length;
+      // Each opening fills the editor with the sample, and Monaco asks its JSON worker for the
+      // folding ranges; closing the dialog leaves the answers in flight. The first opening in the
+      // page waits for the worker to load (this test opens the first body editor); a slow load,
+      // as on a busy machine, holds the answers past the closing.
+      const workerLoaded = new Promise<void>((resolve) => {
+        void page.route('**/vendor/monaco/dist/json.worker.js', async (route) => {
+          await new Promise((wait) => setTimeout(wait, 3000));
+          await route.continue();
+          resolve();
+        });
+      });
+      for (let round = 0; round < 3; round++) {
+        await page.evaluate((nodeId) => {
+          const { RED } = globalThis as unknown as EditorWindow;
+          const node = RED.nodes.node(nodeId);
+          if (!node) throw new Error(`no node ${nodeId} in the workspace`);
+          RED.editor.edit(node);
+        }, id);
+        await page.waitForFunction(() => {
+          const { document } = globalThis as unknown as EditorWindow;
+          const lines = document.querySelector('#node-input-cw-body-editor .view-lines');
+          return /summary/.test(lines?.textContent ?? '');
+        });
+        await page.click('#node-dialog-cancel');
+        await page.locator('#node-input-cw-body-editor').waitFor({ state: 'detached' });
+      }
+      await workerLoaded;
+      await page.unroute('**/vendor/monaco/dist/json.worker.js');
+      // Long enough for every folding answer to come back.
+      await page.waitForTimeout(1500);
+      assert.deepEqual(pageErrors.slice(before), []);
+      await page.evaluate((nodeId) => {
+        const { RED } = globalThis as unknown as EditorWindow;
+        RED.nodes.remove(nodeId);
+        RED.view.redraw(true);
+      }, id);
+    });
+
     it('finds postServiceTickets by typing "post ticket" and shows its sample body', async function () {
       mustHave(connectionId, 'the connection');
       const editor = mustHave(server, 'Node-RED');
@@ -509,6 +570,13 @@ function editorSuite(theme: EditorTheme): void {
         await fetch(`${editor.url}connectwise-manage/catalog/operations/postServiceTickets`)
       ).json()) as { sampleBody: unknown };
       assert.deepEqual(shown, answer.sampleBody, 'the body editor holds the operation sample');
+      await page
+        .locator('#node-input-cw-body-editor .margin .codicon-folding-expanded')
+        .first()
+        .waitFor({ state: 'attached', timeout: 5000 })
+        .catch(() => {
+          throw new Error('the body editor offers no folds of the sample');
+        });
       await artifacts.save(page, 'request-dialog-body');
       await assertReadable('request dialog with a body');
       // Left unsaved: the next test picks the operation the flow runs.
