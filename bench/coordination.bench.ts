@@ -15,36 +15,58 @@ import { coordinationPrefix, type RedisSettings } from '../src/core/redis-settin
 import { leaseCheckMs } from '../src/nodes/connectwise-poll/poll-runner';
 import { startSimulator } from '../src/simulator';
 import { startRedisServer } from '../test/helpers/redis-server';
-import { benchArgs, figureOf, report, runBench, type Figure } from './lib/figures';
+import { benchArgs, figureOf, percentileOf, report, runBench, type Figure } from './lib/figures';
 
 const args = benchArgs();
 const RUNS = 5;
 const SEQUENTIAL_REQUESTS = args.quick ? 300 : 1000;
 const PARALLEL_REQUESTS = args.quick ? 1500 : 4000;
 const WORKERS = 16;
+const THROUGHPUT_TURNS = 8;
 const LEASE_MS = 3000;
 const FAILOVERS = args.quick ? 2 : 3;
 
 type Send = () => Promise<unknown>;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function latencyP50(send: Send, count: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const started = process.hrtime.bigint();
-    await send();
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return percentile(
-    samples.sort((a, b) => a - b),
+const p50 = (values: number[]): number =>
+  percentileOf(
+    [...values].sort((a, b) => a - b),
     50,
   );
+
+async function timed(send: Send): Promise<number> {
+  const started = process.hrtime.bigint();
+  await send();
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-async function throughput(send: Send, count: number): Promise<number> {
+/**
+ * One request at a time, the senders taking turns request by request (in the order A B B A), so
+ * a change in how busy the shared machine is falls on all of them alike instead of on whichever
+ * ran its thousand requests later. Returns each sender's p50.
+ */
+async function interleavedP50<Name extends string>(
+  sends: Record<Name, Send>,
+  count: number,
+): Promise<Record<Name, number>> {
+  const names = Object.keys(sends) as Name[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<
+    Name,
+    number[]
+  >;
+  for (let i = 0; i < count; i += 1) {
+    for (const name of i % 2 === 0 ? names : [...names].reverse()) {
+      samples[name].push(await timed(sends[name]));
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, p50(samples[name])])) as Record<
+    Name,
+    number
+  >;
+}
+
+/** Seconds to send `count` requests with WORKERS in flight. */
+async function burst(send: Send, count: number): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
@@ -55,7 +77,28 @@ async function throughput(send: Send, count: number): Promise<number> {
       }
     }),
   );
-  return count / (Number(process.hrtime.bigint() - started) / 1e9);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/**
+ * Requests a second with WORKERS in flight, the two senders taking turns in bursts (A B B A …)
+ * for the same reason as above; each sender's figure is its requests over its own time.
+ */
+async function interleavedThroughput<Name extends string>(
+  sends: Record<Name, Send>,
+  count: number,
+): Promise<Record<Name, number>> {
+  const names = Object.keys(sends) as Name[];
+  const seconds = Object.fromEntries(names.map((name) => [name, 0])) as Record<Name, number>;
+  const perBurst = Math.ceil(count / THROUGHPUT_TURNS);
+  for (let turn = 0; turn < THROUGHPUT_TURNS; turn += 1) {
+    for (const name of turn % 2 === 0 ? names : [...names].reverse()) {
+      seconds[name] += await burst(sends[name], perBurst);
+    }
+  }
+  return Object.fromEntries(
+    names.map((name) => [name, (perBurst * THROUGHPUT_TURNS) / seconds[name]]),
+  ) as Record<Name, number>;
 }
 
 /** From the moment the holder stops renewing to the moment a standby checking as poll nodes do holds it. */
@@ -110,6 +153,8 @@ async function main(): Promise<void> {
   await coordinator.whenAvailable(5000);
   const local = new CwClient(settings);
   const shared = new CwClient(settings, { gate: coordinator });
+  const { Redis } = await import('ioredis');
+  const ping = new Redis(server.url);
   const sends: Record<'local' | 'shared', Send> = {
     local: () => local.request({ method: 'get', path: '/system/info' }),
     shared: () => shared.request({ method: 'get', path: '/system/info' }),
@@ -117,24 +162,25 @@ async function main(): Promise<void> {
   const results = {
     local: { p50: [] as number[], rps: [] as number[] },
     shared: { p50: [] as number[], rps: [] as number[] },
+    ping: [] as number[],
   };
+  const timedSends = { ...sends, ping: () => ping.ping() };
   // Both paths warmed up the way they are measured, one at a time and 16 in flight, so neither
   // pays the other's compilation in its first run.
-  for (const send of Object.values(sends)) {
-    await latencyP50(send, 300);
-    await throughput(send, 1000);
-  }
+  await interleavedP50(timedSends, 300);
+  await interleavedThroughput(sends, 1000);
   for (let run = 0; run < RUNS; run += 1) {
-    const order = (run % 2 === 0 ? ['local', 'shared'] : ['shared', 'local']) as (
-      'local' | 'shared'
-    )[];
-    for (const name of order)
-      results[name].p50.push(await latencyP50(sends[name], SEQUENTIAL_REQUESTS));
-    for (const name of order)
-      results[name].rps.push(await throughput(sends[name], PARALLEL_REQUESTS));
+    const round = await interleavedP50(timedSends, SEQUENTIAL_REQUESTS);
+    results.local.p50.push(round.local);
+    results.shared.p50.push(round.shared);
+    results.ping.push(round.ping);
+    const rates = await interleavedThroughput(sends, PARALLEL_REQUESTS);
+    results.local.rps.push(rates.local);
+    results.shared.rps.push(rates.shared);
   }
   local.close();
   shared.close();
+  ping.disconnect();
   await coordinator.close();
   const failovers: number[] = [];
   for (let run = 0; run < FAILOVERS; run += 1) failovers.push(await failover(redis));
@@ -151,6 +197,12 @@ async function main(): Promise<void> {
     figureOf('latency p50, c=1: coordinated', 'ms', results.shared.p50, {
       baseline: { name: 'local limiter', values: results.local.p50 },
     }),
+    figureOf('Redis round trip p50 (PING), c=1, taken in the same turns', 'ms', results.ping),
+    figureOf(
+      "added latency beyond one Redis round trip: the coordinator's own cost",
+      'ms',
+      added.map((ms, index) => ms - results.ping[index]),
+    ),
     figureOf(`throughput, c=${WORKERS}: coordinated`, 'req/s', results.shared.rps, {
       baseline: { name: 'local limiter', values: results.local.rps },
       target: 'ratio >= 0.90',
@@ -179,7 +231,7 @@ async function main(): Promise<void> {
     args,
     startedAt,
     [
-      `GET /system/info against the simulator in the same process, CwClient with its local limiter only against the same client coordinated through redis-server on loopback (one script takes the rate point and the concurrency slot, and carries the slots given back since: one round trip per attempt), ${RUNS} rounds in alternating order after a warm-up of both at one and at ${WORKERS} in flight`,
+      `GET /system/info against the simulator in the same process, CwClient with its local limiter only against the same client coordinated through redis-server on loopback (one script takes the rate point and the concurrency slot, and carries the slots given back since: one round trip per attempt), ${RUNS} rounds after a warm-up of both at one and at ${WORKERS} in flight; one at a time the two clients (and a PING for reference) take turns request by request, at ${WORKERS} in flight they take turns in ${THROUGHPUT_TURNS} bursts each`,
       `takeover: a holder renewing its lease as poll nodes do (every ${leaseCheckMs(LEASE_MS)} ms) stops without giving it up; a standby asks at the same interval; ${FAILOVERS} runs`,
     ],
     figures,
