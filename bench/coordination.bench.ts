@@ -41,28 +41,42 @@ async function timed(send: Send): Promise<number> {
 }
 
 /**
- * One request at a time, the senders taking turns request by request (in the order A B B A), so
- * a change in how busy the shared machine is falls on all of them alike instead of on whichever
- * ran its thousand requests later. Returns each sender's p50.
+ * Measures each sender `turns` times, the senders taking turns (in the order A B B A …), so a
+ * change in how busy the shared machine is falls on all of them alike instead of on whichever
+ * ran its share later. Returns each sender's measurements.
  */
+async function takeTurns<Name extends string>(
+  sends: Record<Name, Send>,
+  turns: number,
+  measure: (send: Send) => Promise<number>,
+): Promise<Record<Name, number[]>> {
+  const names = Object.keys(sends) as Name[];
+  const taken = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<
+    Name,
+    number[]
+  >;
+  for (let turn = 0; turn < turns; turn += 1) {
+    for (const name of turn % 2 === 0 ? names : [...names].reverse()) {
+      taken[name].push(await measure(sends[name]));
+    }
+  }
+  return taken;
+}
+
+const eachOf = <Name extends string>(
+  taken: Record<Name, number[]>,
+  reduce: (values: number[]) => number,
+): Record<Name, number> =>
+  Object.fromEntries(
+    (Object.keys(taken) as Name[]).map((name) => [name, reduce(taken[name])]),
+  ) as Record<Name, number>;
+
+/** One request at a time, taking turns request by request: each sender's p50 in ms. */
 async function interleavedP50<Name extends string>(
   sends: Record<Name, Send>,
   count: number,
 ): Promise<Record<Name, number>> {
-  const names = Object.keys(sends) as Name[];
-  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<
-    Name,
-    number[]
-  >;
-  for (let i = 0; i < count; i += 1) {
-    for (const name of i % 2 === 0 ? names : [...names].reverse()) {
-      samples[name].push(await timed(sends[name]));
-    }
-  }
-  return Object.fromEntries(names.map((name) => [name, p50(samples[name])])) as Record<
-    Name,
-    number
-  >;
+  return eachOf(await takeTurns(sends, count, timed), p50);
 }
 
 /** Seconds to send `count` requests with WORKERS in flight. */
@@ -81,24 +95,16 @@ async function burst(send: Send, count: number): Promise<number> {
 }
 
 /**
- * Requests a second with WORKERS in flight, the two senders taking turns in bursts (A B B A …)
- * for the same reason as above; each sender's figure is its requests over its own time.
+ * Requests a second with WORKERS in flight, taking turns in THROUGHPUT_TURNS bursts each: each
+ * sender's requests over its own time.
  */
 async function interleavedThroughput<Name extends string>(
   sends: Record<Name, Send>,
   count: number,
 ): Promise<Record<Name, number>> {
-  const names = Object.keys(sends) as Name[];
-  const seconds = Object.fromEntries(names.map((name) => [name, 0])) as Record<Name, number>;
   const perBurst = Math.ceil(count / THROUGHPUT_TURNS);
-  for (let turn = 0; turn < THROUGHPUT_TURNS; turn += 1) {
-    for (const name of turn % 2 === 0 ? names : [...names].reverse()) {
-      seconds[name] += await burst(sends[name], perBurst);
-    }
-  }
-  return Object.fromEntries(
-    names.map((name) => [name, (perBurst * THROUGHPUT_TURNS) / seconds[name]]),
-  ) as Record<Name, number>;
+  const seconds = await takeTurns(sends, THROUGHPUT_TURNS, (send) => burst(send, perBurst));
+  return eachOf(seconds, (values) => (perBurst * values.length) / values.reduce((a, b) => a + b));
 }
 
 /** From the moment the holder stops renewing to the moment a standby checking as poll nodes do holds it. */
